@@ -1,0 +1,201 @@
+/*
+ * tendo_session.h — the tendo session file (HDF5): streaming writer,
+ * streaming reader and validator. Layout: formats/SESSION.md.
+ *
+ * Writing is crash-safe: tendo_writer_open() creates a hidden temporary file
+ * beside the final name; tendo_writer_commit() flushes it, re-reads every
+ * sample to check counts and CRC-32s against what was appended, fsyncs, and
+ * only then renames it into place. A reader never sees half a file.
+ *
+ * Memory stays flat: the writer buffers at most one chunk per dataset and
+ * the reader reads whatever window the caller asks for.
+ *
+ * Errors follow common/tendo_error.h. Bad files give TENDO_EDATA (exit 65)
+ * with the file, dataset and sample index in the message.
+ */
+#ifndef TENDO_SESSION_H
+#define TENDO_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tendo_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TENDO_FORMAT_NAME "tendo.session"
+#define TENDO_FORMAT_VERSION 1
+#define TENDO_MAX_PODS 8
+
+typedef enum tendo_side { TENDO_SIDE_LEFT = 0, TENDO_SIDE_RIGHT = 1 } tendo_side;
+typedef enum tendo_placement { TENDO_PLACEMENT_FOOT = 0, TENDO_PLACEMENT_SHANK = 1 } tendo_placement;
+/* How accel/gyro are stored: raw int16 counts × conversion, or float32 SI. */
+typedef enum tendo_storage { TENDO_STORE_INT16 = 0, TENDO_STORE_FLOAT32 = 1 } tendo_storage;
+
+/* Bits of the per-sample status dataset. */
+enum {
+    TENDO_STATUS_ACCEL_CLIPPED = 1u << 0, /* an accel axis is at the sensor's range */
+    TENDO_STATUS_GYRO_CLIPPED = 1u << 1,  /* a gyro axis is at the sensor's range */
+    TENDO_STATUS_GAP_BEFORE = 1u << 2     /* samples are missing before this one */
+};
+
+/* Root attributes. Strings are NUL-terminated. */
+typedef struct tendo_session_meta {
+    char session_id[40];     /* UUID; the writer makes a random one when empty */
+    char athlete_id[64];     /* may be empty */
+    int64_t start_time_us;   /* reference time, µs since the Unix epoch (UTC);
+                                all "seconds" in /analysis and /truth count from it */
+    char source[16];         /* "sync", "import" or "simulate" */
+    char software_version[32]; /* filled in by the writer; read back by the reader */
+} tendo_session_meta;
+
+/* One pod (sensor): attributes of /sensors/<serial>/. */
+typedef struct tendo_pod_meta {
+    char serial[64];         /* [A-Za-z0-9_.-]+, also the group name */
+    tendo_side side;
+    tendo_placement placement;
+    double sample_rate_hz;   /* nominal rate; > 0 */
+    char model[64];
+    char firmware[32];
+    double accel_range_g;    /* full scale ±g; 0 when unknown */
+    double gyro_range_dps;   /* full scale ±°/s; 0 when unknown or no gyro */
+    int has_gyro;            /* 0 for accelerometer-only data */
+    tendo_storage storage;
+    double accel_conversion; /* m/s² per stored unit (1.0 for float32) */
+    double gyro_conversion;  /* rad/s per stored unit (1.0 for float32) */
+} tendo_pod_meta;
+
+/*
+ * A window of samples of one pod. Row-major: accel[3*i + axis].
+ * For the writer and tendo_reader_read_raw, accel/gyro point to int16_t or
+ * float according to the pod's storage; for tendo_reader_read_si they point
+ * to float in SI units. gyro and status may be NULL (no gyro / all zero).
+ */
+typedef struct tendo_block {
+    size_t n;
+    int64_t *time_us;
+    void *accel;
+    void *gyro;
+    uint8_t *status;
+} tendo_block;
+
+/* Fills a tendo_pod_meta with defaults: foot, 1000 Hz, int16, ±32 g,
+ * ±4000 °/s and the matching conversions, gyro present. */
+void tendo_pod_meta_default(tendo_pod_meta *pod);
+
+/* Formats µs since the epoch as ISO 8601 UTC ("2026-11-21T07:30:00.000000Z"). */
+void tendo_time_format_iso(int64_t time_us, char *out, size_t out_size);
+/* Parses ISO 8601 ("2026-11-21T07:30:00Z", fractional seconds and ±hh:mm
+ * offsets accepted; a bare date means midnight UTC). TENDO_EUSAGE if malformed. */
+int tendo_time_parse_iso(const char *text, int64_t *time_us, tendo_error *err);
+
+/* ---------------------------------------------------------------- writer */
+
+typedef struct tendo_writer tendo_writer;
+
+/* Starts a session that will appear at final_path on commit. Refuses an
+ * existing final_path (TENDO_ECANTCREAT) unless overwrite is non-zero. */
+int tendo_writer_open(tendo_writer **out, const char *final_path,
+                      const tendo_session_meta *meta, int overwrite, tendo_error *err);
+
+/* Adds a pod; its index (0, 1, ...) is written to *pod_index. */
+int tendo_writer_add_pod(tendo_writer *w, const tendo_pod_meta *pod, size_t *pod_index,
+                         tendo_error *err);
+
+/* Appends samples to a pod. Time must increase strictly across calls;
+ * float data must be finite. Any block size works. */
+int tendo_writer_append(tendo_writer *w, size_t pod_index, const tendo_block *blk,
+                        tendo_error *err);
+
+/* Column types of a compound table (see tendo_writer_put_table). */
+typedef enum tendo_col_type {
+    TENDO_COL_F64, TENDO_COL_F32, TENDO_COL_I64, TENDO_COL_I32, TENDO_COL_U8,
+    TENDO_COL_STR16   /* char[16], NUL-padded ASCII: categories like "run" */
+} tendo_col_type;
+
+typedef struct tendo_column {
+    const char *name;   /* field name as h5py/pandas will show it */
+    tendo_col_type type;
+    size_t offset;      /* offsetof(row struct, member) */
+} tendo_column;
+
+/* Writes a compound table at path (e.g. "/truth/L123/steps"), creating
+ * parent groups. rows is an array of nrows structs of row_size bytes. */
+int tendo_writer_put_table(tendo_writer *w, const char *path, const tendo_column *cols,
+                           size_t ncols, const void *rows, size_t row_size, size_t nrows,
+                           tendo_error *err);
+
+/* Sets a string or double attribute on a group (created when missing). */
+int tendo_writer_put_attr_str(tendo_writer *w, const char *group, const char *name,
+                              const char *value, tendo_error *err);
+int tendo_writer_put_attr_f64(tendo_writer *w, const char *group, const char *name,
+                              double value, tendo_error *err);
+
+/* Flushes, verifies by re-reading, fsyncs and renames into place. The
+ * writer is freed whatever the outcome; on failure nothing appears under
+ * the final name and the temporary file is removed. */
+int tendo_writer_commit(tendo_writer *w, tendo_error *err);
+
+/* Drops the session: removes the temporary file, frees the writer. */
+void tendo_writer_abort(tendo_writer *w);
+
+/* ---------------------------------------------------------------- reader */
+
+typedef struct tendo_reader tendo_reader;
+
+/* Opens a session file and checks its structure: format name and version,
+ * every pod's attributes, dataset types, shapes and matching lengths.
+ * Per-sample content is checked by tendo_validate. */
+int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err);
+void tendo_reader_close(tendo_reader *r);
+
+const tendo_session_meta *tendo_reader_meta(const tendo_reader *r);
+size_t tendo_reader_pod_count(const tendo_reader *r);
+const tendo_pod_meta *tendo_reader_pod(const tendo_reader *r, size_t pod_index);
+int64_t tendo_reader_sample_count(const tendo_reader *r, size_t pod_index);
+/* 1 if the HDF5 object at path (a group like "/analysis") exists. */
+int tendo_reader_exists(const tendo_reader *r, const char *path);
+
+/* Reads samples [first, first + blk->n) of a pod in their stored type.
+ * The caller owns the buffers; a NULL member is skipped. */
+int tendo_reader_read_raw(tendo_reader *r, size_t pod_index, int64_t first,
+                          tendo_block *blk, tendo_error *err);
+/* The same, converted to float SI units (m/s², rad/s). */
+int tendo_reader_read_si(tendo_reader *r, size_t pod_index, int64_t first,
+                         tendo_block *blk, tendo_error *err);
+
+/* Reads a whole compound table into rows described by cols (fields may be
+ * a subset of the file's). *rows_out is malloc'ed; *nrows_out rows. */
+int tendo_reader_get_table(tendo_reader *r, const char *path, const tendo_column *cols,
+                           size_t ncols, size_t row_size, void **rows_out, size_t *nrows_out,
+                           tendo_error *err);
+
+/* ------------------------------------------------------------- validator */
+
+typedef struct tendo_pod_report {
+    int64_t samples;
+    double duration_s;      /* last − first sample time */
+    int64_t gaps;           /* intervals > 1.5 × nominal period, or GAP_BEFORE flags */
+    double gap_s;           /* total time missing in gaps */
+    int64_t accel_clipped;  /* samples flagged or at the full-scale value */
+    int64_t gyro_clipped;
+    double measured_rate_hz;
+} tendo_pod_report;
+
+typedef struct tendo_report {
+    size_t pods;
+    tendo_pod_report pod[TENDO_MAX_PODS];
+    int has_analysis;
+    int has_truth;
+} tendo_report;
+
+/* Streams every sample of every pod: structure as tendo_reader_open, then
+ * time strictly increasing, finite float values. Fills report (may be NULL). */
+int tendo_validate(const char *path, tendo_report *report, tendo_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package tendo needs to build and test. Idempotent:
+# packages already present are skipped, and apt-get update runs only when
+# something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libhdf5-dev          # session files (formats/)
+  zlib1g-dev           # deflate filter, compressed pod frames
+  libfftw3-dev         # FFT filtering (analysis/)
+  libusb-1.0-0-dev     # pod driver (acquire/)
+  libcjson-dev         # JSON output and simulator profiles
+  libsqlite3-dev       # the catalog
+  python3 python3-h5py python3-numpy   # the "file stands on its own" test
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

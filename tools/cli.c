@@ -1,0 +1,71 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int cli_fail(const char *cmd, const tendo_error *err)
+{
+    fprintf(stderr, "tendo %s: %s\n", cmd,
+            err && err->msg[0] ? err->msg : tendo_code_name(err ? err->code : TENDO_EINTERNAL));
+    return tendo_exit_code(err ? err->code : TENDO_EINTERNAL);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    fprintf(stderr, "tendo %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'tendo %s --help'.\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_parse_double(const char *cmd, const char *option, const char *text, double lo,
+                     double hi, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text ? strtod(text, &end) : NAN;
+    if (!text || end == text || *end != '\0' || errno == ERANGE || !isfinite(v) || v < lo ||
+        v > hi)
+        return cli_usage(cmd, "%s expects a number from %g to %g, not '%s'", option, lo, hi,
+                         text ? text : "");
+    *out = v;
+    return 0;
+}
+
+int cli_parse_int64(const char *cmd, const char *option, const char *text, int64_t lo,
+                    int64_t hi, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = text ? strtoll(text, &end, 10) : 0;
+    if (!text || end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+        return cli_usage(cmd, "%s expects a whole number from %" PRId64 " to %" PRId64
+                              ", not '%s'",
+                         option, lo, hi, text ? text : "");
+    *out = (int64_t)v;
+    return 0;
+}
+
+void cli_print_json_line(cJSON *obj)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    if (text) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        cJSON_free(text);
+    }
+    cJSON_Delete(obj);
+}
+
+int cli_stdout_is_tty(void)
+{
+    return isatty(STDOUT_FILENO);
+}

@@ -1,0 +1,37 @@
+/*
+ * cli.h — helpers shared by the `tendo` subcommands: reporting failures with
+ * the documented exit code, parsing option values with range checks, and
+ * printing JSON.
+ */
+#ifndef TENDO_CLI_H
+#define TENDO_CLI_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "tendo_error.h"
+
+/* Exit codes beyond tendo_exit_code(): success and usage. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_USAGE 64
+
+/* Prints "tendo CMD: <message>" to stderr; returns tendo_exit_code(err->code). */
+int cli_fail(const char *cmd, const tendo_error *err);
+
+/* Prints "tendo CMD: <message>" and "Try 'tendo CMD --help'." to stderr; returns 64. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse a whole option value; on failure print a usage error naming the
+ * option and the accepted range and return 64, else return 0. */
+int cli_parse_double(const char *cmd, const char *option, const char *text, double lo,
+                     double hi, double *out);
+int cli_parse_int64(const char *cmd, const char *option, const char *text, int64_t lo,
+                    int64_t hi, int64_t *out);
+
+/* Prints a JSON object on one line to stdout (JSON Lines) and frees it. */
+void cli_print_json_line(cJSON *obj);
+
+/* 1 when stdout is a terminal (progress bars, colours). */
+int cli_stdout_is_tty(void);
+
+#endif

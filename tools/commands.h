@@ -1,0 +1,15 @@
+/*
+ * commands.h — the `tendo` subcommands. Each takes argc/argv with argv[0]
+ * the subcommand name, handles its own --help, and returns the process exit
+ * code (0, or a sysexits code from tendo_exit_code()).
+ */
+#ifndef TENDO_COMMANDS_H
+#define TENDO_COMMANDS_H
+
+int tendo_cmd_demo(int argc, char **argv);
+int tendo_cmd_simulate(int argc, char **argv);
+int tendo_cmd_import(int argc, char **argv);
+int tendo_cmd_export(int argc, char **argv);
+int tendo_cmd_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,75 @@
+/* tendo — the command line: git-style subcommands dispatched from a table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "tendo_version.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"demo", tendo_cmd_demo, "see the whole product on built-in sample data"},
+    {"simulate", tendo_cmd_simulate, "make a synthetic two-foot run with ground truth"},
+    {"import", tendo_cmd_import, "turn other sensors' CSV files into a session file"},
+    {"export", tendo_cmd_export, "write a session's samples as CSV, one file per pod"},
+    {"inspect", tendo_cmd_inspect, "check a session file and show what it holds"},
+};
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: tendo [--version] [--help] COMMAND [ARGS]\n"
+            "\n"
+            "tendo turns shoe-pod IMU recordings into steps, speed and Achilles load.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(out,
+            "\n"
+            "Run 'tendo COMMAND --help' for a command's options.\n"
+            "New here? 'tendo demo' runs the whole pipeline on built-in data.\n"
+            "\n"
+            "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input, 69 device unavailable,\n"
+            "70 internal error, 73 cannot create output, 74 I/O error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+        print_help(stdout);
+        return 0;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("tendo %s\n", TENDO_VERSION);
+        return 0;
+    }
+    if (!strcmp(name, "help")) {
+        if (argc < 3) {
+            print_help(stdout);
+            return 0;
+        }
+        name = argv[2];
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (!strcmp(COMMANDS[i].name, name)) {
+                char *help_argv[] = {argv[2], "--help", NULL};
+                return COMMANDS[i].run(2, help_argv);
+            }
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(COMMANDS[i].name, name))
+            return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "tendo: '%s' is not a tendo command. See 'tendo --help'.\n", name);
+    return CLI_EXIT_USAGE;
+}
