@@ -33,9 +33,14 @@ void tendo_error_prefix(tendo_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    char joined[TENDO_ERROR_MSG_MAX];
-    snprintf(joined, sizeof joined, "%s%s", prefix, err->msg);
-    memcpy(err->msg, joined, sizeof joined);
+    /* Join by hand: truncation of an over-long message is intended. */
+    size_t plen = strnlen(prefix, sizeof err->msg - 1);
+    size_t mlen = strnlen(err->msg, sizeof err->msg);
+    if (plen + mlen > sizeof err->msg - 1)
+        mlen = sizeof err->msg - 1 - plen;
+    memmove(err->msg + plen, err->msg, mlen);
+    memcpy(err->msg, prefix, plen);
+    err->msg[plen + mlen] = '\0';
 }
 
 int tendo_exit_code(int code)

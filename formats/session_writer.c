@@ -1,0 +1,1 @@
+#include "tendo_session.h"
