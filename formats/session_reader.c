@@ -1,1 +1,605 @@
-#include "tendo_session.h"
+/*
+ * The session reader: opens a file, checks its structure once, then reads
+ * any window of samples the caller asks for. Every number taken from the
+ * file (dimensions, chunk sizes, rates, conversions) is checked before it
+ * sizes anything, so a hostile file gives TENDO_EDATA, not a crash.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "session_internal.h"
+
+enum { DS_TIME, DS_ACCEL, DS_GYRO, DS_STATUS, DS_COUNT };
+
+/* Largest decompressed chunk accepted: guards against a file whose chunk
+ * shape would make HDF5 allocate gigabytes per read ("zip bomb"). */
+#define MAX_CHUNK_BYTES ((size_t)64 * 1024 * 1024)
+
+/* Link iteration changed signature in HDF5 1.12; Debian 12 ships 1.10. */
+#if H5_VERSION_GE(1, 12, 0)
+typedef H5L_info2_t link_info;
+#define ITERATE_LINKS H5Literate2
+#else
+typedef H5L_info_t link_info;
+#define ITERATE_LINKS H5Literate
+#endif
+
+typedef struct pod_reader {
+    tendo_pod_meta meta;
+    hid_t group;
+    hid_t ds[DS_COUNT];
+    int64_t n;
+} pod_reader;
+
+struct tendo_reader {
+    char path[PATH_MAX];
+    hid_t file;
+    tendo_session_meta meta;
+    pod_reader pods[TENDO_MAX_PODS];
+    size_t npods;
+    int16_t *scratch; /* int16 staging for SI conversion */
+    size_t scratch_rows;
+};
+
+static void close_pods(tendo_reader *r)
+{
+    for (size_t i = 0; i < r->npods; i++) {
+        for (int d = 0; d < DS_COUNT; d++)
+            if (r->pods[i].ds[d] > 0)
+                H5Dclose(r->pods[i].ds[d]);
+        if (r->pods[i].group > 0)
+            H5Gclose(r->pods[i].group);
+    }
+    r->npods = 0;
+}
+
+void tendo_reader_close(tendo_reader *r)
+{
+    if (!r)
+        return;
+    close_pods(r);
+    if (r->file > 0)
+        H5Fclose(r->file);
+    free(r->scratch);
+    free(r);
+}
+
+static int open_file(tendo_reader *r, tendo_error *err)
+{
+    struct stat st;
+    if (stat(r->path, &st) != 0)
+        return tendo_error_set(err, TENDO_ENOINPUT, "%s: %s", r->path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return tendo_error_set(err, TENDO_ENOINPUT, "%s: not a regular file", r->path);
+    htri_t is_h5 = H5Fis_hdf5(r->path);
+    H5Eclear2(H5E_DEFAULT);
+    if (is_h5 <= 0)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: not an HDF5 file (no HDF5 signature); tendo reads session "
+                               "files written by tendo sync, import or simulate",
+                               r->path);
+    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (r->file < 0)
+        return tendo_h5_fail(err, TENDO_EDATA,
+                             "%s: the HDF5 file is damaged or truncated and cannot be opened",
+                             r->path);
+    return TENDO_OK;
+}
+
+static int read_root(tendo_reader *r, tendo_error *err)
+{
+    char format[64] = "";
+    double version = 0;
+    if (tendo_h5_get_str(r->file, "tendo_format", format, sizeof format) != 1 ||
+        strcmp(format, TENDO_FORMAT_NAME) != 0)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: not a tendo session (root attribute tendo_format is not "
+                               "\"%s\"); other layouts can be converted with 'tendo import'",
+                               r->path, TENDO_FORMAT_NAME);
+    if (tendo_h5_get_f64(r->file, "tendo_format_version", &version) != 1 || version < 1 ||
+        version != floor(version))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: root attribute tendo_format_version is missing or not a "
+                               "whole number",
+                               r->path);
+    if (version > TENDO_FORMAT_VERSION)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: written in session format version %.0f; this tendo reads "
+                               "up to version %d: upgrade tendo",
+                               r->path, version, TENDO_FORMAT_VERSION);
+    tendo_session_meta *m = &r->meta;
+    char start[64] = "";
+    if (tendo_h5_get_str(r->file, "start_time_utc", start, sizeof start) != 1 ||
+        tendo_time_parse_iso(start, &m->start_time_us, NULL) != TENDO_OK)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: root attribute start_time_utc is missing or not ISO 8601 "
+                               "('%s')",
+                               r->path, start);
+    tendo_h5_get_str(r->file, "session_id", m->session_id, sizeof m->session_id);
+    tendo_h5_get_str(r->file, "athlete_id", m->athlete_id, sizeof m->athlete_id);
+    tendo_h5_get_str(r->file, "source", m->source, sizeof m->source);
+    tendo_h5_get_str(r->file, "software_version", m->software_version,
+                     sizeof m->software_version);
+    return TENDO_OK;
+}
+
+typedef struct name_list {
+    char names[TENDO_MAX_PODS + 1][64];
+    size_t count;
+    int bad_link;
+    int too_long;
+} name_list;
+
+static herr_t collect_name(hid_t g, const char *name, const link_info *info, void *data)
+{
+    (void)g;
+    name_list *list = data;
+    if (info->type != H5L_TYPE_HARD)
+        list->bad_link = 1;
+    if (strlen(name) >= sizeof list->names[0])
+        list->too_long = 1;
+    if (list->count <= TENDO_MAX_PODS)
+        snprintf(list->names[list->count], sizeof list->names[0], "%s", name);
+    list->count++;
+    return list->count > TENDO_MAX_PODS ? 1 : 0;
+}
+
+/* Opens a dataset and checks rank, column count and element class. */
+static int open_dataset(tendo_reader *r, pod_reader *p, int which, const char *name, int cols,
+                        tendo_error *err)
+{
+    if (H5Lexists(p->group, name, H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5Pset_chunk_cache(dapl, 521, TENDO_CHUNK_CACHE_BYTES, 1.0);
+    hid_t ds = H5Dopen2(p->group, name, dapl);
+    H5Pclose(dapl);
+    if (ds < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/%s is not a readable dataset",
+                             r->path, p->meta.serial, name);
+    p->ds[which] = ds;
+    hid_t space = H5Dget_space(ds);
+    int rank = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[2] = {0, 0};
+    if (rank >= 1 && rank <= 2)
+        H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    int want_rank = cols > 1 ? 2 : 1;
+    if (rank != want_rank || (cols > 1 && dims[1] != (hsize_t)cols))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s has the wrong shape (rank %d); expected %s",
+                               r->path, p->meta.serial, name, rank,
+                               cols > 1 ? "[N,3]" : "[N]");
+    if (dims[0] > (hsize_t)TENDO_MAX_SAMPLES)
+        return tendo_error_set(err, TENDO_EDATA, "%s: /sensors/%s/%s claims %llu samples, "
+                               "beyond the %" PRId64 " tendo accepts",
+                               r->path, p->meta.serial, name, (unsigned long long)dims[0],
+                               TENDO_MAX_SAMPLES);
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+        hsize_t chunk[2] = {1, 1};
+        H5Pget_chunk(dcpl, 2, chunk);
+        hid_t type = H5Dget_type(ds);
+        size_t bytes = H5Tget_size(type);
+        H5Tclose(type);
+        double total = (double)chunk[0] * (rank == 2 ? (double)chunk[1] : 1.0) * (double)bytes;
+        if (total > (double)MAX_CHUNK_BYTES) {
+            H5Pclose(dcpl);
+            return tendo_error_set(err, TENDO_EDATA,
+                                   "%s: /sensors/%s/%s uses %.0f-byte chunks, above the %zu "
+                                   "tendo accepts",
+                                   r->path, p->meta.serial, name, total, MAX_CHUNK_BYTES);
+        }
+    }
+    H5Pclose(dcpl);
+    if (which == DS_TIME)
+        p->n = (int64_t)dims[0];
+    else if ((int64_t)dims[0] != p->n)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s: time has %" PRId64 " samples but %s has %llu",
+                               r->path, p->meta.serial, p->n, name, (unsigned long long)dims[0]);
+    return 1;
+}
+
+/* Checks a dataset's element type: integer of `int_size` bytes with the
+ * given signedness, or (when allow_float) a 4- or 8-byte float. */
+static int check_type(tendo_reader *r, const pod_reader *p, hid_t ds, const char *name,
+                      size_t int_size, H5T_sign_t sign, int allow_float, int *is_float,
+                      tendo_error *err)
+{
+    hid_t type = H5Dget_type(ds);
+    H5T_class_t cls = H5Tget_class(type);
+    size_t size = H5Tget_size(type);
+    H5T_sign_t s = cls == H5T_INTEGER ? H5Tget_sign(type) : H5T_SGN_ERROR;
+    H5Tclose(type);
+    *is_float = cls == H5T_FLOAT;
+    if (cls == H5T_INTEGER && size == int_size && s == sign)
+        return TENDO_OK;
+    if (allow_float && cls == H5T_FLOAT && (size == 4 || size == 8))
+        return TENDO_OK;
+    return tendo_error_set(err, TENDO_EDATA,
+                           "%s: /sensors/%s/%s has an unexpected element type (class %d, %zu "
+                           "bytes); expected %s",
+                           r->path, p->meta.serial, name, (int)cls, size,
+                           allow_float ? "int16 or float32" : int_size == 8 ? "int64" : "uint8");
+}
+
+static int read_conversion(tendo_reader *r, const pod_reader *p, hid_t ds, const char *name,
+                           int is_float, double *conversion, tendo_error *err)
+{
+    int got = tendo_h5_get_f64(ds, "conversion", conversion);
+    if (got == 0 && is_float) {
+        *conversion = 1.0;
+        return TENDO_OK;
+    }
+    if (got != 1 || !isfinite(*conversion) || *conversion <= 0)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s needs a positive 'conversion' attribute "
+                               "(SI units per stored count)",
+                               r->path, p->meta.serial, name);
+    return TENDO_OK;
+}
+
+static int read_pod_attrs(tendo_reader *r, pod_reader *p, tendo_error *err)
+{
+    tendo_pod_meta *m = &p->meta;
+    char side[16] = "", placement[16] = "foot";
+    if (tendo_h5_get_str(p->group, "side", side, sizeof side) != 1 ||
+        (strcmp(side, "left") && strcmp(side, "right")))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s: attribute side must be \"left\" or \"right\"",
+                               r->path, m->serial);
+    m->side = !strcmp(side, "right") ? TENDO_SIDE_RIGHT : TENDO_SIDE_LEFT;
+    if (tendo_h5_get_str(p->group, "placement", placement, sizeof placement) < 0 ||
+        (strcmp(placement, "foot") && strcmp(placement, "shank")))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s: attribute placement must be \"foot\" or "
+                               "\"shank\"",
+                               r->path, m->serial);
+    m->placement = !strcmp(placement, "shank") ? TENDO_PLACEMENT_SHANK : TENDO_PLACEMENT_FOOT;
+    if (tendo_h5_get_f64(p->group, "sample_rate_hz", &m->sample_rate_hz) != 1 ||
+        !(m->sample_rate_hz > 0 && m->sample_rate_hz <= 100000))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s: attribute sample_rate_hz must be a number in "
+                               "(0, 100000]",
+                               r->path, m->serial);
+    tendo_h5_get_str(p->group, "model", m->model, sizeof m->model);
+    tendo_h5_get_str(p->group, "firmware", m->firmware, sizeof m->firmware);
+    if (tendo_h5_get_f64(p->group, "accel_range_g", &m->accel_range_g) != 1 ||
+        !isfinite(m->accel_range_g) || m->accel_range_g < 0)
+        m->accel_range_g = 0;
+    if (tendo_h5_get_f64(p->group, "gyro_range_dps", &m->gyro_range_dps) != 1 ||
+        !isfinite(m->gyro_range_dps) || m->gyro_range_dps < 0)
+        m->gyro_range_dps = 0;
+    return TENDO_OK;
+}
+
+/* 1 if the object at name (relative to loc) is a group. */
+static int is_group(hid_t loc, const char *name)
+{
+    hid_t obj = H5Oopen(loc, name, H5P_DEFAULT);
+    if (obj < 0)
+        return 0;
+    int yes = H5Iget_type(obj) == H5I_GROUP;
+    H5Oclose(obj);
+    return yes;
+}
+
+static int open_pod(tendo_reader *r, hid_t sensors, pod_reader *p, const char *serial,
+                    tendo_error *err)
+{
+    snprintf(p->meta.serial, sizeof p->meta.serial, "%s", serial);
+    if (!tendo_serial_is_valid(serial))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors has a member named '%s', which is not a valid "
+                               "pod serial",
+                               r->path, serial);
+    if (!is_group(sensors, serial) || (p->group = H5Gopen2(sensors, serial, H5P_DEFAULT)) < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s is not a group", r->path,
+                             serial);
+    int rc = read_pod_attrs(r, p, err);
+    if (rc != TENDO_OK)
+        return rc;
+    int is_float = 0;
+    if ((rc = open_dataset(r, p, DS_TIME, "time", 1, err)) <= 0)
+        return rc < 0 ? rc
+                      : tendo_error_set(err, TENDO_EDATA, "%s: /sensors/%s has no time dataset",
+                                        r->path, serial);
+    if ((rc = check_type(r, p, p->ds[DS_TIME], "time", 8, H5T_SGN_2, 0, &is_float, err)))
+        return rc;
+    if ((rc = open_dataset(r, p, DS_ACCEL, "accel", 3, err)) <= 0)
+        return rc < 0 ? rc
+                      : tendo_error_set(err, TENDO_EDATA, "%s: /sensors/%s has no accel dataset",
+                                        r->path, serial);
+    if ((rc = check_type(r, p, p->ds[DS_ACCEL], "accel", 2, H5T_SGN_2, 1, &is_float, err)) ||
+        (rc = read_conversion(r, p, p->ds[DS_ACCEL], "accel", is_float,
+                              &p->meta.accel_conversion, err)))
+        return rc;
+    p->meta.storage = is_float ? TENDO_STORE_FLOAT32 : TENDO_STORE_INT16;
+    if ((rc = open_dataset(r, p, DS_GYRO, "gyro", 3, err)) < 0)
+        return rc;
+    p->meta.has_gyro = rc == 1;
+    if (p->meta.has_gyro) {
+        int gyro_float = 0;
+        if ((rc = check_type(r, p, p->ds[DS_GYRO], "gyro", 2, H5T_SGN_2, 1, &gyro_float, err)) ||
+            (rc = read_conversion(r, p, p->ds[DS_GYRO], "gyro", gyro_float,
+                                  &p->meta.gyro_conversion, err)))
+            return rc;
+        if (gyro_float != is_float)
+            return tendo_error_set(err, TENDO_EDATA,
+                                   "%s: /sensors/%s: accel and gyro must share one storage type",
+                                   r->path, serial);
+    }
+    if ((rc = open_dataset(r, p, DS_STATUS, "status", 1, err)) < 0)
+        return rc;
+    if (rc == 1 &&
+        (rc = check_type(r, p, p->ds[DS_STATUS], "status", 1, H5T_SGN_NONE, 0, &is_float, err)))
+        return rc;
+    return TENDO_OK;
+}
+
+static int open_pods(tendo_reader *r, tendo_error *err)
+{
+    if (H5Lexists(r->file, "sensors", H5P_DEFAULT) <= 0 || !is_group(r->file, "sensors"))
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: no /sensors group: not a session file",
+                             r->path);
+    hid_t sensors = H5Gopen2(r->file, "sensors", H5P_DEFAULT);
+    name_list list = {0};
+    hsize_t idx = 0;
+    herr_t it = ITERATE_LINKS(sensors, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &list);
+    int rc = TENDO_OK;
+    if (it < 0)
+        rc = tendo_h5_fail(err, TENDO_EDATA, "%s: cannot list /sensors", r->path);
+    else if (list.count == 0)
+        rc = tendo_error_set(err, TENDO_EDATA, "%s: /sensors holds no pod", r->path);
+    else if (list.count > TENDO_MAX_PODS)
+        rc = tendo_error_set(err, TENDO_EDATA, "%s: /sensors holds more than %d pods", r->path,
+                             TENDO_MAX_PODS);
+    else if (list.bad_link || list.too_long)
+        rc = tendo_error_set(err, TENDO_EDATA,
+                             "%s: /sensors holds soft/external links or over-long names; "
+                             "tendo accepts only plain pod groups",
+                             r->path);
+    for (size_t i = 0; rc == TENDO_OK && i < list.count; i++) {
+        r->npods = i + 1;
+        rc = open_pod(r, sensors, &r->pods[i], list.names[i], err);
+    }
+    H5Gclose(sensors);
+    return rc;
+}
+
+int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err)
+{
+    *out = NULL;
+    tendo_h5_quiet();
+    tendo_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    snprintf(r->path, sizeof r->path, "%s", path);
+    int rc = open_file(r, err);
+    if (rc == TENDO_OK)
+        rc = read_root(r, err);
+    if (rc == TENDO_OK)
+        rc = open_pods(r, err);
+    if (rc != TENDO_OK) {
+        tendo_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return TENDO_OK;
+}
+
+const tendo_session_meta *tendo_reader_meta(const tendo_reader *r)
+{
+    return &r->meta;
+}
+
+size_t tendo_reader_pod_count(const tendo_reader *r)
+{
+    return r->npods;
+}
+
+const tendo_pod_meta *tendo_reader_pod(const tendo_reader *r, size_t pod_index)
+{
+    return pod_index < r->npods ? &r->pods[pod_index].meta : NULL;
+}
+
+int64_t tendo_reader_sample_count(const tendo_reader *r, size_t pod_index)
+{
+    return pod_index < r->npods ? r->pods[pod_index].n : 0;
+}
+
+int tendo_reader_exists(const tendo_reader *r, const char *path)
+{
+    /* H5Lexists needs every intermediate group to exist: walk the path. */
+    char buf[512];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf || buf[0] != '/')
+        return 0;
+    for (char *slash = strchr(buf + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        if (H5Lexists(r->file, buf, H5P_DEFAULT) <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return 0;
+        }
+        if (!slash)
+            return 1;
+        *slash = '/';
+    }
+}
+
+static int read_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t mtype, void *buf)
+{
+    hid_t fspace = H5Dget_space(ds);
+    hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {n, (hsize_t)cols};
+    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t mspace = H5Screate_simple(cols > 1 ? 2 : 1, count, NULL);
+    herr_t rc = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc < 0 ? -1 : 0;
+}
+
+static int check_window(tendo_reader *r, size_t pod_index, int64_t first, size_t n,
+                        tendo_error *err)
+{
+    if (pod_index >= r->npods)
+        return tendo_error_set(err, TENDO_EINTERNAL, "%s: no pod %zu", r->path, pod_index);
+    if (first < 0 || (int64_t)n > r->pods[pod_index].n - first)
+        return tendo_error_set(err, TENDO_EINTERNAL,
+                               "%s: samples %" PRId64 "+%zu are beyond pod %s's %" PRId64,
+                               r->path, first, n, r->pods[pod_index].meta.serial,
+                               r->pods[pod_index].n);
+    return TENDO_OK;
+}
+
+/* Reads time and status (zeros when the file has no status dataset). */
+static int read_time_status(tendo_reader *r, pod_reader *p, int64_t first, tendo_block *blk,
+                            tendo_error *err)
+{
+    if (blk->time_us && read_rows(p->ds[DS_TIME], first, blk->n, 1, H5T_NATIVE_INT64,
+                                  blk->time_us) < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/time: samples %" PRId64
+                             "+%zu cannot be read (damaged file?)",
+                             r->path, p->meta.serial, first, blk->n);
+    if (blk->status) {
+        if (p->ds[DS_STATUS] <= 0)
+            memset(blk->status, 0, blk->n);
+        else if (read_rows(p->ds[DS_STATUS], first, blk->n, 1, H5T_NATIVE_UINT8, blk->status) <
+                 0)
+            return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/status: samples %" PRId64
+                                 "+%zu cannot be read (damaged file?)",
+                                 r->path, p->meta.serial, first, blk->n);
+    }
+    return TENDO_OK;
+}
+
+static int read_vectors(tendo_reader *r, pod_reader *p, int which, int64_t first, size_t n,
+                        hid_t mtype, void *buf, tendo_error *err)
+{
+    if (read_rows(p->ds[which], first, n, 3, mtype, buf) < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/%s: samples %" PRId64
+                             "+%zu cannot be read (damaged file?)",
+                             r->path, p->meta.serial, which == DS_ACCEL ? "accel" : "gyro",
+                             first, n);
+    return TENDO_OK;
+}
+
+int tendo_reader_read_raw(tendo_reader *r, size_t pod_index, int64_t first, tendo_block *blk,
+                          tendo_error *err)
+{
+    int rc = check_window(r, pod_index, first, blk->n, err);
+    if (rc != TENDO_OK || blk->n == 0)
+        return rc;
+    pod_reader *p = &r->pods[pod_index];
+    hid_t vtype = p->meta.storage == TENDO_STORE_INT16 ? H5T_NATIVE_INT16 : H5T_NATIVE_FLOAT;
+    if ((rc = read_time_status(r, p, first, blk, err)))
+        return rc;
+    if (blk->accel && (rc = read_vectors(r, p, DS_ACCEL, first, blk->n, vtype, blk->accel, err)))
+        return rc;
+    if (blk->gyro && p->meta.has_gyro &&
+        (rc = read_vectors(r, p, DS_GYRO, first, blk->n, vtype, blk->gyro, err)))
+        return rc;
+    return TENDO_OK;
+}
+
+/* Reads one vector dataset as float SI: int16 counts go through scratch. */
+static int read_si_vectors(tendo_reader *r, pod_reader *p, int which, int64_t first, size_t n,
+                           double conversion, float *out, tendo_error *err)
+{
+    int rc;
+    if (p->meta.storage == TENDO_STORE_FLOAT32) {
+        if ((rc = read_vectors(r, p, which, first, n, H5T_NATIVE_FLOAT, out, err)))
+            return rc;
+        if (conversion != 1.0)
+            for (size_t i = 0; i < 3 * n; i++)
+                out[i] = (float)(out[i] * conversion);
+        return TENDO_OK;
+    }
+    if (r->scratch_rows < n) {
+        int16_t *grown = realloc(r->scratch, n * 3 * sizeof *grown);
+        if (!grown)
+            return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        r->scratch = grown;
+        r->scratch_rows = n;
+    }
+    if ((rc = read_vectors(r, p, which, first, n, H5T_NATIVE_INT16, r->scratch, err)))
+        return rc;
+    for (size_t i = 0; i < 3 * n; i++)
+        out[i] = (float)(r->scratch[i] * conversion);
+    return TENDO_OK;
+}
+
+int tendo_reader_read_si(tendo_reader *r, size_t pod_index, int64_t first, tendo_block *blk,
+                         tendo_error *err)
+{
+    int rc = check_window(r, pod_index, first, blk->n, err);
+    if (rc != TENDO_OK || blk->n == 0)
+        return rc;
+    pod_reader *p = &r->pods[pod_index];
+    if ((rc = read_time_status(r, p, first, blk, err)))
+        return rc;
+    if (blk->accel && (rc = read_si_vectors(r, p, DS_ACCEL, first, blk->n,
+                                            p->meta.accel_conversion, blk->accel, err)))
+        return rc;
+    if (blk->gyro && p->meta.has_gyro &&
+        (rc = read_si_vectors(r, p, DS_GYRO, first, blk->n, p->meta.gyro_conversion, blk->gyro,
+                              err)))
+        return rc;
+    return TENDO_OK;
+}
+
+int tendo_reader_get_table(tendo_reader *r, const char *path, const tendo_column *cols,
+                           size_t ncols, size_t row_size, void **rows_out, size_t *nrows_out,
+                           tendo_error *err)
+{
+    *rows_out = NULL;
+    *nrows_out = 0;
+    if (!tendo_reader_exists(r, path))
+        return tendo_error_set(err, TENDO_EDATA, "%s: no table %s", r->path, path);
+    hid_t ds = H5Dopen2(r->file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: %s is not a dataset", r->path, path);
+    int rc = TENDO_OK;
+    hid_t ftype = H5Dget_type(ds), space = H5Dget_space(ds);
+    hsize_t dims[1] = {0};
+    if (H5Tget_class(ftype) != H5T_COMPOUND || H5Sget_simple_extent_ndims(space) != 1)
+        rc = tendo_error_set(err, TENDO_EDATA, "%s: %s is not a one-dimensional table",
+                             r->path, path);
+    else
+        H5Sget_simple_extent_dims(space, dims, NULL);
+    for (size_t c = 0; rc == TENDO_OK && c < ncols; c++)
+        if (H5Tget_member_index(ftype, cols[c].name) < 0)
+            rc = tendo_error_set(err, TENDO_EDATA, "%s: table %s has no column '%s'", r->path,
+                                 path, cols[c].name);
+    if (rc == TENDO_OK && dims[0] > TENDO_MAX_TABLE_ROWS)
+        rc = tendo_error_set(err, TENDO_EDATA, "%s: table %s has %llu rows, too many", r->path,
+                             path, (unsigned long long)dims[0]);
+    void *rows = NULL;
+    if (rc == TENDO_OK && dims[0] > 0) {
+        rows = calloc(dims[0], row_size);
+        hid_t mtype = tendo_h5_compound(cols, ncols, row_size, 0);
+        if (!rows)
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        else if (H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
+            rc = tendo_h5_fail(err, TENDO_EDATA, "%s: table %s cannot be read", r->path, path);
+        H5Tclose(mtype);
+    }
+    H5Sclose(space);
+    H5Tclose(ftype);
+    H5Dclose(ds);
+    H5Eclear2(H5E_DEFAULT);
+    if (rc != TENDO_OK) {
+        free(rows);
+        return rc;
+    }
+    *rows_out = rows;
+    *nrows_out = (size_t)dims[0];
+    return TENDO_OK;
+}

@@ -1,1 +1,640 @@
-#include "tendo_session.h"
+/*
+ * The streaming session writer. Samples are buffered one chunk at a time
+ * and written as whole chunks; a CRC-32 of every appended byte is kept per
+ * dataset so commit can prove, by re-reading the temporary file, that what
+ * lands under the final name is exactly what was appended.
+ */
+#define _GNU_SOURCE /* renameat2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "session_internal.h"
+#include "tendo_version.h"
+
+enum { DS_TIME, DS_ACCEL, DS_GYRO, DS_STATUS, DS_COUNT };
+
+typedef struct pod_writer {
+    tendo_pod_meta meta;
+    hid_t group;
+    hid_t ds[DS_COUNT];
+    size_t elem;              /* bytes per accel/gyro value: 2 or 4 */
+    size_t buffered;          /* rows waiting in the buffers */
+    int64_t written;          /* rows already in the file */
+    int64_t last_time;        /* for the strictly-increasing check */
+    int64_t *time;
+    unsigned char *accel, *gyro;
+    uint8_t *status;
+    uint32_t crc[DS_COUNT];
+} pod_writer;
+
+struct tendo_writer {
+    char final_path[PATH_MAX];
+    char tmp_path[PATH_MAX];
+    int overwrite;
+    hid_t file;
+    tendo_session_meta meta;
+    pod_writer pods[TENDO_MAX_PODS];
+    size_t npods;
+};
+
+static const char *DS_NAME[DS_COUNT] = {"time", "accel", "gyro", "status"};
+
+static void make_uuid(char out[40])
+{
+    unsigned char b[16];
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t got = f ? fread(b, 1, sizeof b, f) : 0;
+    if (f)
+        fclose(f);
+    if (got != sizeof b) {
+        /* No urandom: fall back to a weaker but still unique-enough seed. */
+        uint64_t x = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)b;
+        for (int i = 0; i < 16; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            b[i] = (unsigned char)(x >> 56);
+        }
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4, RFC 4122 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+/* Closes a pod's HDF5 handles and frees its buffers; keeps its metadata,
+ * counts and CRCs, which commit still needs to verify the file. */
+static void close_pod(pod_writer *p)
+{
+    for (int d = 0; d < DS_COUNT; d++)
+        if (p->ds[d] > 0)
+            H5Dclose(p->ds[d]);
+    if (p->group > 0)
+        H5Gclose(p->group);
+    free(p->time);
+    free(p->accel);
+    free(p->gyro);
+    free(p->status);
+    memset(p->ds, 0, sizeof p->ds);
+    p->group = 0;
+    p->time = NULL;
+    p->accel = p->gyro = NULL;
+    p->status = NULL;
+}
+
+static void writer_free(tendo_writer *w, int remove_tmp)
+{
+    for (size_t i = 0; i < w->npods; i++)
+        close_pod(&w->pods[i]);
+    if (w->file > 0)
+        H5Fclose(w->file);
+    if (remove_tmp && w->tmp_path[0])
+        unlink(w->tmp_path);
+    free(w);
+}
+
+static int write_root_attrs(tendo_writer *w, tendo_error *err)
+{
+    char start[40];
+    tendo_time_format_iso(w->meta.start_time_us, start, sizeof start);
+    hid_t root = w->file;
+    if (tendo_h5_put_str(root, "tendo_format", TENDO_FORMAT_NAME) < 0 ||
+        tendo_h5_put_i64(root, "tendo_format_version", TENDO_FORMAT_VERSION) < 0 ||
+        tendo_h5_put_str(root, "session_id", w->meta.session_id) < 0 ||
+        tendo_h5_put_str(root, "athlete_id", w->meta.athlete_id) < 0 ||
+        tendo_h5_put_str(root, "start_time_utc", start) < 0 ||
+        tendo_h5_put_i64(root, "start_time_us", w->meta.start_time_us) < 0 ||
+        tendo_h5_put_str(root, "source", w->meta.source) < 0 ||
+        tendo_h5_put_str(root, "software_version", w->meta.software_version) < 0)
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot write the session attributes",
+                             w->tmp_path);
+    return TENDO_OK;
+}
+
+int tendo_writer_open(tendo_writer **out, const char *final_path,
+                      const tendo_session_meta *meta, int overwrite, tendo_error *err)
+{
+    *out = NULL;
+    tendo_h5_quiet();
+    if (strlen(final_path) + 32 >= PATH_MAX)
+        return tendo_error_set(err, TENDO_EUSAGE, "%s: path too long", final_path);
+    struct stat st;
+    if (!overwrite && stat(final_path, &st) == 0)
+        return tendo_error_set(err, TENDO_ECANTCREAT,
+                               "%s already exists; choose another name or pass --force to "
+                               "replace it",
+                               final_path);
+    tendo_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    snprintf(w->final_path, sizeof w->final_path, "%s", final_path);
+    w->overwrite = overwrite;
+    w->meta = *meta;
+    if (!w->meta.session_id[0])
+        make_uuid(w->meta.session_id);
+    if (!w->meta.source[0])
+        snprintf(w->meta.source, sizeof w->meta.source, "import");
+    snprintf(w->meta.software_version, sizeof w->meta.software_version, "tendo %s",
+             TENDO_VERSION);
+
+    /* The temporary file lives beside the final one (same file system, so
+     * the rename is atomic) under a hidden name no reader looks for. */
+    char dir_buf[PATH_MAX], base_buf[PATH_MAX];
+    snprintf(dir_buf, sizeof dir_buf, "%s", final_path);
+    snprintf(base_buf, sizeof base_buf, "%s", final_path);
+    const char *dir = dirname(dir_buf), *base = basename(base_buf);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        free(w);
+        return tendo_error_set(err, TENDO_ECANTCREAT,
+                               "%s: folder %s does not exist; create it first", final_path, dir);
+    }
+    int n = snprintf(w->tmp_path, sizeof w->tmp_path, "%s/.%s.%ld.partial", dir, base,
+                     (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof w->tmp_path) {
+        free(w);
+        return tendo_error_set(err, TENDO_EUSAGE, "%s: path too long", final_path);
+    }
+    unlink(w->tmp_path); /* a leftover of this same pid from a crash */
+
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_obj_track_times(fcpl, 0);
+    w->file = H5Fcreate(w->tmp_path, H5F_ACC_EXCL, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
+    if (w->file < 0) {
+        int e = errno;
+        w->tmp_path[0] = '\0';
+        int rc = tendo_h5_fail(err, e == ENOSPC ? TENDO_EIO : TENDO_ECANTCREAT,
+                               "%s: cannot create a file in %s (%s)", final_path, dir,
+                               strerror(e));
+        free(w);
+        return rc;
+    }
+    int rc = write_root_attrs(w, err);
+    if (rc == TENDO_OK) {
+        hid_t gcpl = tendo_h5_gcpl();
+        hid_t g = H5Gcreate2(w->file, "sensors", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+        H5Pclose(gcpl);
+        if (g < 0)
+            rc = tendo_h5_fail(err, TENDO_EIO, "%s: cannot create /sensors", w->tmp_path);
+        else
+            H5Gclose(g);
+    }
+    if (rc != TENDO_OK) {
+        writer_free(w, 1);
+        return rc;
+    }
+    *out = w;
+    return TENDO_OK;
+}
+
+static hid_t create_dataset(hid_t group, const char *name, hid_t type, int cols)
+{
+    hsize_t dims[2] = {0, (hsize_t)cols}, maxdims[2] = {H5S_UNLIMITED, (hsize_t)cols};
+    hsize_t chunk[2] = {TENDO_CHUNK_ROWS, (hsize_t)cols};
+    int rank = cols > 1 ? 2 : 1;
+    hid_t space = H5Screate_simple(rank, dims, maxdims);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, rank, chunk);
+    H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, TENDO_DEFLATE_LEVEL);
+    H5Pset_obj_track_times(dcpl, 0);
+    hid_t ds = H5Dcreate2(group, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return ds;
+}
+
+static int check_pod_meta(const tendo_writer *w, const tendo_pod_meta *pod, tendo_error *err)
+{
+    if (!tendo_serial_is_valid(pod->serial))
+        return tendo_error_set(err, TENDO_EUSAGE,
+                               "pod serial '%s' is not valid: use 1-63 letters, digits, '_', "
+                               "'.' or '-'",
+                               pod->serial);
+    for (size_t i = 0; i < w->npods; i++)
+        if (!strcmp(w->pods[i].meta.serial, pod->serial))
+            return tendo_error_set(err, TENDO_EUSAGE, "pod serial '%s' appears twice",
+                                   pod->serial);
+    if (!(pod->sample_rate_hz > 0 && pod->sample_rate_hz <= 100000))
+        return tendo_error_set(err, TENDO_EUSAGE,
+                               "pod %s: sample rate %g Hz is outside 0-100000 Hz", pod->serial,
+                               pod->sample_rate_hz);
+    if (!(pod->accel_conversion > 0 && isfinite(pod->accel_conversion)) ||
+        (pod->has_gyro && !(pod->gyro_conversion > 0 && isfinite(pod->gyro_conversion))))
+        return tendo_error_set(err, TENDO_EUSAGE, "pod %s: conversion factors must be > 0",
+                               pod->serial);
+    if (w->npods == TENDO_MAX_PODS)
+        return tendo_error_set(err, TENDO_EUSAGE, "a session holds at most %d pods",
+                               TENDO_MAX_PODS);
+    return TENDO_OK;
+}
+
+static int write_pod_attrs(hid_t g, const tendo_pod_meta *pod)
+{
+    int bad = 0;
+    bad |= tendo_h5_put_str(g, "side", tendo_side_name(pod->side));
+    bad |= tendo_h5_put_str(g, "placement", tendo_placement_name(pod->placement));
+    bad |= tendo_h5_put_f64(g, "sample_rate_hz", pod->sample_rate_hz);
+    bad |= tendo_h5_put_str(g, "model", pod->model);
+    bad |= tendo_h5_put_str(g, "firmware", pod->firmware);
+    bad |= tendo_h5_put_f64(g, "accel_range_g", pod->accel_range_g);
+    bad |= tendo_h5_put_f64(g, "gyro_range_dps", pod->has_gyro ? pod->gyro_range_dps : 0.0);
+    return bad;
+}
+
+static int write_dataset_attrs(hid_t ds, const char *unit, double conversion)
+{
+    return tendo_h5_put_str(ds, "unit", unit) | tendo_h5_put_f64(ds, "conversion", conversion);
+}
+
+int tendo_writer_add_pod(tendo_writer *w, const tendo_pod_meta *pod, size_t *pod_index,
+                         tendo_error *err)
+{
+    int rc = check_pod_meta(w, pod, err);
+    if (rc != TENDO_OK)
+        return rc;
+    pod_writer *p = &w->pods[w->npods];
+    memset(p, 0, sizeof *p);
+    p->meta = *pod;
+    p->last_time = INT64_MIN;
+    p->elem = pod->storage == TENDO_STORE_INT16 ? sizeof(int16_t) : sizeof(float);
+    if (pod->storage == TENDO_STORE_FLOAT32)
+        p->meta.accel_conversion = p->meta.gyro_conversion = 1.0;
+    hid_t vtype = pod->storage == TENDO_STORE_INT16 ? H5T_STD_I16LE : H5T_IEEE_F32LE;
+    hid_t gcpl = tendo_h5_gcpl();
+    char path[128];
+    snprintf(path, sizeof path, "/sensors/%s", pod->serial);
+    p->group = H5Gcreate2(w->file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    w->npods++; /* from here on close_pod() cleans up on any failure */
+    if (p->group < 0 || write_pod_attrs(p->group, &p->meta))
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot create %s", w->tmp_path, path);
+    p->ds[DS_TIME] = create_dataset(p->group, "time", H5T_STD_I64LE, 1);
+    p->ds[DS_ACCEL] = create_dataset(p->group, "accel", vtype, 3);
+    p->ds[DS_STATUS] = create_dataset(p->group, "status", H5T_STD_U8LE, 1);
+    if (pod->has_gyro)
+        p->ds[DS_GYRO] = create_dataset(p->group, "gyro", vtype, 3);
+    if (p->ds[DS_TIME] < 0 || p->ds[DS_ACCEL] < 0 || p->ds[DS_STATUS] < 0 ||
+        (pod->has_gyro && p->ds[DS_GYRO] < 0) ||
+        tendo_h5_put_str(p->ds[DS_TIME], "unit", "us since 1970-01-01T00:00:00Z") ||
+        write_dataset_attrs(p->ds[DS_ACCEL], "m/s^2", p->meta.accel_conversion) ||
+        (pod->has_gyro && write_dataset_attrs(p->ds[DS_GYRO], "rad/s", p->meta.gyro_conversion)) ||
+        tendo_h5_put_str(p->ds[DS_STATUS], "bits",
+                         "1=accel clipped, 2=gyro clipped, 4=gap before this sample"))
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot create the datasets of %s",
+                             w->tmp_path, path);
+    p->time = malloc(TENDO_CHUNK_ROWS * sizeof *p->time);
+    p->accel = malloc(TENDO_CHUNK_ROWS * 3 * p->elem);
+    p->status = malloc(TENDO_CHUNK_ROWS);
+    p->gyro = pod->has_gyro ? malloc(TENDO_CHUNK_ROWS * 3 * p->elem) : NULL;
+    if (!p->time || !p->accel || !p->status || (pod->has_gyro && !p->gyro))
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    *pod_index = w->npods - 1;
+    return TENDO_OK;
+}
+
+static int write_rows(hid_t ds, int64_t first, size_t rows, int cols, hid_t mtype,
+                      const void *buf)
+{
+    hsize_t new_dims[2] = {(hsize_t)first + rows, (hsize_t)cols};
+    if (H5Dset_extent(ds, new_dims) < 0)
+        return -1;
+    hid_t fspace = H5Dget_space(ds);
+    hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {rows, (hsize_t)cols};
+    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t mspace = H5Screate_simple(cols > 1 ? 2 : 1, count, NULL);
+    herr_t rc = H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc < 0 ? -1 : 0;
+}
+
+static int flush_pod(tendo_writer *w, pod_writer *p, tendo_error *err)
+{
+    if (p->buffered == 0)
+        return TENDO_OK;
+    hid_t vtype = p->meta.storage == TENDO_STORE_INT16 ? H5T_NATIVE_INT16 : H5T_NATIVE_FLOAT;
+    if (write_rows(p->ds[DS_TIME], p->written, p->buffered, 1, H5T_NATIVE_INT64, p->time) ||
+        write_rows(p->ds[DS_ACCEL], p->written, p->buffered, 3, vtype, p->accel) ||
+        write_rows(p->ds[DS_STATUS], p->written, p->buffered, 1, H5T_NATIVE_UINT8, p->status) ||
+        (p->gyro && write_rows(p->ds[DS_GYRO], p->written, p->buffered, 3, vtype, p->gyro)))
+        return tendo_h5_fail(err, TENDO_EIO,
+                             "%s: writing samples %" PRId64 "-%" PRId64 " of pod %s failed "
+                             "(disk full or I/O error?)",
+                             w->tmp_path, p->written, p->written + (int64_t)p->buffered,
+                             p->meta.serial);
+    p->written += (int64_t)p->buffered;
+    p->buffered = 0;
+    return TENDO_OK;
+}
+
+static uint32_t crc_update(uint32_t crc, const void *buf, size_t len)
+{
+    return (uint32_t)crc32(crc, (const Bytef *)buf, (uInt)len);
+}
+
+/* Checks one block before it is accepted: times strictly increasing and,
+ * for float storage, finite values. */
+static int check_block(const tendo_writer *w, const pod_writer *p, const tendo_block *blk,
+                       tendo_error *err)
+{
+    if (!blk->time_us || !blk->accel || (p->meta.has_gyro && !blk->gyro))
+        return tendo_error_set(err, TENDO_EINTERNAL, "pod %s: block lacks time, accel or gyro",
+                               p->meta.serial);
+    int64_t prev = p->last_time;
+    for (size_t i = 0; i < blk->n; i++) {
+        if (blk->time_us[i] <= prev)
+            return tendo_error_set(err, TENDO_EDATA,
+                                   "pod %s: sample %" PRId64 " has time %" PRId64
+                                   " us, not after the previous sample's %" PRId64 " us",
+                                   p->meta.serial, p->written + (int64_t)p->buffered + (int64_t)i,
+                                   blk->time_us[i], prev);
+        prev = blk->time_us[i];
+    }
+    if (p->meta.storage == TENDO_STORE_FLOAT32) {
+        const float *a = blk->accel, *g = blk->gyro;
+        for (size_t i = 0; i < 3 * blk->n; i++)
+            if (!isfinite(a[i]) || (g && !isfinite(g[i])))
+                return tendo_error_set(err, TENDO_EDATA,
+                                       "pod %s: sample %" PRId64 " holds NaN or infinity",
+                                       p->meta.serial,
+                                       p->written + (int64_t)p->buffered + (int64_t)(i / 3));
+    }
+    (void)w;
+    return TENDO_OK;
+}
+
+int tendo_writer_append(tendo_writer *w, size_t pod_index, const tendo_block *blk,
+                        tendo_error *err)
+{
+    if (pod_index >= w->npods)
+        return tendo_error_set(err, TENDO_EINTERNAL, "no pod %zu", pod_index);
+    pod_writer *p = &w->pods[pod_index];
+    int rc = check_block(w, p, blk, err);
+    if (rc != TENDO_OK)
+        return rc;
+    size_t done = 0, row3 = 3 * p->elem;
+    while (done < blk->n) {
+        size_t take = TENDO_CHUNK_ROWS - p->buffered;
+        if (take > blk->n - done)
+            take = blk->n - done;
+        const unsigned char *a = (const unsigned char *)blk->accel + done * row3;
+        memcpy(p->time + p->buffered, blk->time_us + done, take * sizeof(int64_t));
+        memcpy(p->accel + p->buffered * row3, a, take * row3);
+        if (p->gyro)
+            memcpy(p->gyro + p->buffered * row3, (const unsigned char *)blk->gyro + done * row3,
+                   take * row3);
+        if (blk->status)
+            memcpy(p->status + p->buffered, blk->status + done, take);
+        else
+            memset(p->status + p->buffered, 0, take);
+        p->crc[DS_TIME] = crc_update(p->crc[DS_TIME], p->time + p->buffered, take * 8);
+        p->crc[DS_ACCEL] = crc_update(p->crc[DS_ACCEL], p->accel + p->buffered * row3, take * row3);
+        if (p->gyro)
+            p->crc[DS_GYRO] =
+                crc_update(p->crc[DS_GYRO], p->gyro + p->buffered * row3, take * row3);
+        p->crc[DS_STATUS] = crc_update(p->crc[DS_STATUS], p->status + p->buffered, take);
+        p->buffered += take;
+        done += take;
+        if (p->buffered == TENDO_CHUNK_ROWS && (rc = flush_pod(w, p, err)) != TENDO_OK)
+            return rc;
+    }
+    if (blk->n)
+        p->last_time = blk->time_us[blk->n - 1];
+    return TENDO_OK;
+}
+
+/* Creates every missing group along path (like mkdir -p) and opens the last. */
+static hid_t open_or_create_group(hid_t file, const char *path)
+{
+    char buf[512];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf || buf[0] != '/')
+        return -1;
+    hid_t gcpl = tendo_h5_gcpl();
+    for (char *slash = strchr(buf + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        if (H5Lexists(file, buf, H5P_DEFAULT) <= 0) {
+            hid_t g = H5Gcreate2(file, buf, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+            if (g < 0) {
+                H5Pclose(gcpl);
+                return -1;
+            }
+            H5Gclose(g);
+        }
+        if (!slash)
+            break;
+        *slash = '/';
+    }
+    H5Pclose(gcpl);
+    return H5Gopen2(file, buf, H5P_DEFAULT);
+}
+
+int tendo_writer_put_table(tendo_writer *w, const char *path, const tendo_column *cols,
+                           size_t ncols, const void *rows, size_t row_size, size_t nrows,
+                           tendo_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path + strlen(path) - 1)
+        return tendo_error_set(err, TENDO_EINTERNAL, "bad table path '%s'", path);
+    char parent[512];
+    snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
+    hid_t group = slash == path ? H5Gopen2(w->file, "/", H5P_DEFAULT)
+                                : open_or_create_group(w->file, parent);
+    if (group < 0)
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot create group %s", w->tmp_path, parent);
+
+    /* Copy into a zeroed staging buffer so string fields carry no bytes
+     * beyond their NUL: the same rows must give the same file bytes. */
+    unsigned char *stage = nrows ? calloc(nrows, row_size) : NULL;
+    if (nrows && !stage) {
+        H5Gclose(group);
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    }
+    for (size_t r = 0; r < nrows; r++)
+        for (size_t c = 0; c < ncols; c++) {
+            const unsigned char *src = (const unsigned char *)rows + r * row_size + cols[c].offset;
+            unsigned char *dst = stage + r * row_size + cols[c].offset;
+            size_t size = cols[c].type == TENDO_COL_STR16 ? strnlen((const char *)src, 16)
+                          : cols[c].type == TENDO_COL_U8                     ? 1
+                          : cols[c].type == TENDO_COL_F32 || cols[c].type == TENDO_COL_I32 ? 4
+                                                                                          : 8;
+            memcpy(dst, src, size);
+        }
+    hid_t ftype = tendo_h5_compound(cols, ncols, row_size, 1);
+    hid_t mtype = tendo_h5_compound(cols, ncols, row_size, 0);
+    hsize_t dims[1] = {nrows}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {4096};
+    hid_t space = H5Screate_simple(1, dims, maxdims);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, chunk);
+    H5Pset_deflate(dcpl, TENDO_DEFLATE_LEVEL);
+    H5Pset_obj_track_times(dcpl, 0);
+    const char *name = slash + 1;
+    if (H5Lexists(group, name, H5P_DEFAULT) > 0)
+        H5Ldelete(group, name, H5P_DEFAULT);
+    hid_t ds = H5Dcreate2(group, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int rc = TENDO_OK;
+    if (ds < 0 || (nrows && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, stage) < 0))
+        rc = tendo_h5_fail(err, TENDO_EIO, "%s: cannot write table %s", w->tmp_path, path);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Tclose(ftype);
+    H5Tclose(mtype);
+    H5Gclose(group);
+    free(stage);
+    return rc;
+}
+
+static int put_attr_common(tendo_writer *w, const char *group, const char *name,
+                           const char *svalue, double dvalue, tendo_error *err)
+{
+    hid_t g = !strcmp(group, "/") ? H5Gopen2(w->file, "/", H5P_DEFAULT)
+                                  : open_or_create_group(w->file, group);
+    if (g < 0)
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot create group %s", w->tmp_path, group);
+    int bad = svalue ? tendo_h5_put_str(g, name, svalue) : tendo_h5_put_f64(g, name, dvalue);
+    H5Gclose(g);
+    if (bad)
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot write attribute %s of %s",
+                             w->tmp_path, name, group);
+    return TENDO_OK;
+}
+
+int tendo_writer_put_attr_str(tendo_writer *w, const char *group, const char *name,
+                              const char *value, tendo_error *err)
+{
+    return put_attr_common(w, group, name, value ? value : "", 0.0, err);
+}
+
+int tendo_writer_put_attr_f64(tendo_writer *w, const char *group, const char *name,
+                              double value, tendo_error *err)
+{
+    return put_attr_common(w, group, name, NULL, value, err);
+}
+
+/* Re-reads every sample of the temporary file and compares counts and
+ * CRC-32s with what was appended. */
+static int verify_file(tendo_writer *w, tendo_error *err)
+{
+    tendo_reader *r = NULL;
+    int rc = tendo_reader_open(&r, w->tmp_path, err);
+    if (rc != TENDO_OK)
+        return rc;
+    enum { WINDOW = TENDO_CHUNK_ROWS };
+    int64_t *time = malloc(WINDOW * sizeof *time);
+    unsigned char *accel = malloc(WINDOW * 3 * sizeof(float));
+    unsigned char *gyro = malloc(WINDOW * 3 * sizeof(float));
+    uint8_t *status = malloc(WINDOW);
+    if (!time || !accel || !gyro || !status)
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++) {
+        const pod_writer *p = &w->pods[i];
+        uint32_t crc[DS_COUNT] = {0};
+        int64_t total = tendo_reader_sample_count(r, i);
+        if (total != p->written) {
+            rc = tendo_error_set(err, TENDO_EIO,
+                                 "%s: pod %s holds %" PRId64 " samples after writing %" PRId64,
+                                 w->tmp_path, p->meta.serial, total, p->written);
+            break;
+        }
+        for (int64_t first = 0; rc == TENDO_OK && first < total; first += WINDOW) {
+            tendo_block blk = {(size_t)(total - first < WINDOW ? total - first : WINDOW), time,
+                               accel, p->meta.has_gyro ? gyro : NULL, status};
+            rc = tendo_reader_read_raw(r, i, first, &blk, err);
+            if (rc != TENDO_OK)
+                break;
+            crc[DS_TIME] = crc_update(crc[DS_TIME], time, blk.n * 8);
+            crc[DS_ACCEL] = crc_update(crc[DS_ACCEL], accel, blk.n * 3 * p->elem);
+            if (p->meta.has_gyro)
+                crc[DS_GYRO] = crc_update(crc[DS_GYRO], gyro, blk.n * 3 * p->elem);
+            crc[DS_STATUS] = crc_update(crc[DS_STATUS], status, blk.n);
+        }
+        for (int d = 0; rc == TENDO_OK && d < DS_COUNT; d++)
+            if (crc[d] != p->crc[d])
+                rc = tendo_error_set(err, TENDO_EIO,
+                                     "%s: /sensors/%s/%s reads back different from what was "
+                                     "written (CRC-32 %08x, expected %08x): storage fault?",
+                                     w->tmp_path, p->meta.serial, DS_NAME[d], crc[d], p->crc[d]);
+    }
+    free(time);
+    free(accel);
+    free(gyro);
+    free(status);
+    tendo_reader_close(r);
+    return rc;
+}
+
+static int fsync_path(const char *path, int directory)
+{
+    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int move_into_place(tendo_writer *w, tendo_error *err)
+{
+    int rc;
+    if (w->overwrite)
+        rc = rename(w->tmp_path, w->final_path);
+    else
+        rc = renameat2(AT_FDCWD, w->tmp_path, AT_FDCWD, w->final_path, RENAME_NOREPLACE);
+    if (rc != 0)
+        return tendo_error_set(err, errno == EEXIST ? TENDO_ECANTCREAT : TENDO_EIO,
+                               "%s: cannot move the verified file into place: %s", w->final_path,
+                               strerror(errno));
+    char dir_buf[PATH_MAX];
+    snprintf(dir_buf, sizeof dir_buf, "%s", w->final_path);
+    if (fsync_path(dirname(dir_buf), 1) != 0)
+        return tendo_error_set(err, TENDO_EIO, "%s: cannot sync its folder: %s", w->final_path,
+                               strerror(errno));
+    return TENDO_OK;
+}
+
+int tendo_writer_commit(tendo_writer *w, tendo_error *err)
+{
+    int rc = TENDO_OK;
+    for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++)
+        rc = flush_pod(w, &w->pods[i], err);
+    if (rc == TENDO_OK && w->npods == 0)
+        rc = tendo_error_set(err, TENDO_EDATA, "%s: a session needs at least one pod",
+                             w->final_path);
+    for (size_t i = 0; i < w->npods; i++)
+        close_pod(&w->pods[i]);
+    if (w->file > 0) {
+        if (rc == TENDO_OK && H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
+            rc = tendo_h5_fail(err, TENDO_EIO, "%s: flushing failed (disk full?)", w->tmp_path);
+        if (H5Fclose(w->file) < 0 && rc == TENDO_OK)
+            rc = tendo_h5_fail(err, TENDO_EIO, "%s: closing failed (disk full?)", w->tmp_path);
+        w->file = 0;
+    }
+    if (rc == TENDO_OK)
+        rc = verify_file(w, err);
+    if (rc == TENDO_OK && fsync_path(w->tmp_path, 0) != 0)
+        rc = tendo_error_set(err, TENDO_EIO, "%s: fsync failed: %s", w->tmp_path,
+                             strerror(errno));
+    if (rc == TENDO_OK)
+        rc = move_into_place(w, err);
+    writer_free(w, rc != TENDO_OK);
+    return rc;
+}
+
+void tendo_writer_abort(tendo_writer *w)
+{
+    if (w)
+        writer_free(w, 1);
+}

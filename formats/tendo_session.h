@@ -176,6 +176,8 @@ int tendo_reader_get_table(tendo_reader *r, const char *path, const tendo_column
 
 typedef struct tendo_pod_report {
     int64_t samples;
+    int64_t first_time_us;  /* time of the first and last sample */
+    int64_t last_time_us;
     double duration_s;      /* last − first sample time */
     int64_t gaps;           /* intervals > 1.5 × nominal period, or GAP_BEFORE flags */
     double gap_s;           /* total time missing in gaps */
