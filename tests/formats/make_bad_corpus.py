@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""Writes the bad-file corpus for the session validator (tests/formats/bad/).
+
+Each file is a small tendo session written with plain h5py, then broken in
+one way. expected.tsv lists file, exit code and a fragment the message must
+contain. Run again after a format change:
+    /usr/bin/python3 tests/formats/make_bad_corpus.py tests/formats/bad
+"""
+import os
+import sys
+
+import h5py
+import numpy as np
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "bad")
+N = 200
+EXPECTED = []
+
+
+def good(path, storage="int16", version=1):
+    with h5py.File(path, "w") as f:
+        f.attrs["tendo_format"] = "tendo.session"
+        f.attrs["tendo_format_version"] = version
+        f.attrs["session_id"] = "00000000-0000-4000-8000-00000000bad0"
+        f.attrs["athlete_id"] = "corpus"
+        f.attrs["start_time_utc"] = "2026-01-01T00:00:00.000000Z"
+        f.attrs["source"] = "import"
+        f.attrs["software_version"] = "make_bad_corpus.py"
+        g = f.create_group("sensors/P1")
+        g.attrs["side"] = "left"
+        g.attrs["placement"] = "foot"
+        g.attrs["sample_rate_hz"] = 100.0
+        g.attrs["accel_range_g"] = 16.0
+        g.attrs["gyro_range_dps"] = 2000.0
+        t = 1767225600000000 + np.arange(N, dtype=np.int64) * 10000
+        g.create_dataset("time", data=t, chunks=(N,), maxshape=(None,))
+        rng = np.random.default_rng(1)
+        if storage == "int16":
+            a = g.create_dataset("accel", data=rng.integers(-3000, 3000, (N, 3), dtype=np.int16),
+                                 chunks=(N, 3), maxshape=(None, 3))
+            gy = g.create_dataset("gyro", data=rng.integers(-3000, 3000, (N, 3), dtype=np.int16),
+                                  chunks=(N, 3), maxshape=(None, 3))
+            a.attrs["conversion"] = 16 * 9.80665 / 32768
+            gy.attrs["conversion"] = 2000 * np.pi / 180 / 32768
+        else:
+            a = g.create_dataset("accel", data=rng.normal(0, 9.8, (N, 3)).astype(np.float32))
+            gy = g.create_dataset("gyro", data=rng.normal(0, 3, (N, 3)).astype(np.float32))
+            a.attrs["conversion"] = 1.0
+            gy.attrs["conversion"] = 1.0
+        a.attrs["unit"] = "m/s^2"
+        gy.attrs["unit"] = "rad/s"
+        g.create_dataset("status", data=np.zeros(N, np.uint8))
+
+
+def case(name, code, fragment, breaker=None, storage="int16"):
+    path = os.path.join(OUT, name)
+    good(path, storage)
+    if breaker:
+        breaker(path)
+    EXPECTED.append((name, code, fragment))
+
+
+def edit(fn):
+    def run(path):
+        with h5py.File(path, "r+") as f:
+            fn(f)
+    return run
+
+
+def replace(f, path, data, **kw):
+    attrs = dict(f[path].attrs)
+    del f[path]
+    d = f.create_dataset(path, data=data, **kw)
+    for k, v in attrs.items():
+        d.attrs[k] = v
+
+
+def truncate(path):
+    size = os.path.getsize(path)
+    with open(path, "r+b") as fh:
+        fh.truncate(size // 2)
+
+
+def write_bytes(data):
+    def run(path):
+        with open(path, "wb") as fh:
+            fh.write(data)
+    return run
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    case("good-int16.h5", 0, "P1")
+    case("good-float32.h5", 0, "P1", storage="float32")
+    case("not-hdf5.h5", 65, "not an HDF5 file", write_bytes(b"t,ax,ay,az\n0,1,2,3\n"))
+    case("empty.h5", 65, "not an HDF5 file", write_bytes(b""))
+    case("truncated.h5", 65, "damaged or truncated", truncate)
+    case("no-format-attr.h5", 65, "not a tendo session",
+         edit(lambda f: f.attrs.__delitem__("tendo_format")))
+    case("future-version.h5", 65, "upgrade tendo",
+         edit(lambda f: f.attrs.__setitem__("tendo_format_version", 99)))
+    case("bad-start-time.h5", 65, "start_time_utc",
+         edit(lambda f: f.attrs.__setitem__("start_time_utc", "yesterday")))
+    case("no-sensors.h5", 65, "no /sensors group", edit(lambda f: f.__delitem__("sensors")))
+    case("empty-sensors.h5", 65, "holds no pod", edit(lambda f: f.__delitem__("sensors/P1")))
+    case("missing-time.h5", 65, "has no time dataset",
+         edit(lambda f: f.__delitem__("sensors/P1/time")))
+    case("missing-accel.h5", 65, "has no accel dataset",
+         edit(lambda f: f.__delitem__("sensors/P1/accel")))
+    case("time-float.h5", 65, "/sensors/P1/time has an unexpected element type",
+         edit(lambda f: replace(f, "sensors/P1/time", np.arange(N, dtype=np.float64))))
+    case("accel-two-columns.h5", 65, "/sensors/P1/accel has the wrong shape",
+         edit(lambda f: replace(f, "sensors/P1/accel", np.zeros((N, 2), np.int16))))
+    case("accel-rank1.h5", 65, "/sensors/P1/accel has the wrong shape",
+         edit(lambda f: replace(f, "sensors/P1/accel", np.zeros(N, np.int16))))
+    case("accel-text.h5", 65, "/sensors/P1/accel has an unexpected element type",
+         edit(lambda f: replace(f, "sensors/P1/accel", np.array([[b"x"] * 3] * N))))
+    case("length-mismatch.h5", 65, "time has 200 samples but accel has 199",
+         edit(lambda f: replace(f, "sensors/P1/accel", np.zeros((N - 1, 3), np.int16))))
+    case("time-not-increasing.h5", 65, "time does not increase at sample 100",
+         edit(lambda f: f["sensors/P1/time"].__setitem__(100, f["sensors/P1/time"][99])))
+    case("time-backwards.h5", 65, "time does not increase at sample 50",
+         edit(lambda f: f["sensors/P1/time"].__setitem__(50, 0)))
+    case("nan-accel.h5", 65, "accel holds NaN or infinity at sample 7",
+         edit(lambda f: f["sensors/P1/accel"].__setitem__((7, 1), np.nan)), storage="float32")
+    case("inf-gyro.h5", 65, "gyro holds NaN or infinity at sample 150",
+         edit(lambda f: f["sensors/P1/gyro"].__setitem__((150, 2), np.inf)), storage="float32")
+    case("bad-side.h5", 65, "side must be",
+         edit(lambda f: f["sensors/P1"].attrs.__setitem__("side", "middle")))
+    case("zero-rate.h5", 65, "sample_rate_hz",
+         edit(lambda f: f["sensors/P1"].attrs.__setitem__("sample_rate_hz", 0.0)))
+    case("no-conversion.h5", 65, "needs a positive 'conversion'",
+         edit(lambda f: f["sensors/P1/accel"].attrs.__delitem__("conversion")))
+    case("status-int32.h5", 65, "/sensors/P1/status has an unexpected element type",
+         edit(lambda f: replace(f, "sensors/P1/status", np.zeros(N, np.int32))))
+    case("mixed-storage.h5", 65, "share one storage type",
+         edit(lambda f: replace(f, "sensors/P1/gyro", np.zeros((N, 3), np.float32))))
+    case("soft-link-loop.h5", 65, "links",
+         edit(lambda f: f["sensors"].__setitem__("P2", h5py.SoftLink("/sensors/P2"))))
+    case("bad-serial.h5", 65, "not a valid pod serial",
+         edit(lambda f: f.move("sensors/P1", "sensors/bad name")))
+    case("pod-not-group.h5", 65, "/sensors/P2 is not a group",
+         edit(lambda f: f["sensors"].create_dataset("P2", data=[1])))
+    case("huge-chunks.h5", 65, "chunks",
+         edit(lambda f: replace(f, "sensors/P1/status", np.zeros(N, np.uint8),
+                                chunks=(100_000_000,), maxshape=(None,),
+                                compression="gzip")))
+
+    with open(os.path.join(OUT, "expected.tsv"), "w") as fh:
+        fh.write("# file\texit\tmessage fragment (written by make_bad_corpus.py)\n")
+        for name, code, fragment in EXPECTED:
+            fh.write(f"{name}\t{code}\t{fragment}\n")
+
+
+if __name__ == "__main__":
+    main()
