@@ -1,11 +1,415 @@
-/* Placeholder while the command is being written; replaced before landing. */
+/*
+ * cmd_import.c — `tendo import csv`: other sensors' CSV files (one per foot)
+ * into a session file.
+ *
+ * Both CSV headers are checked before the session is created, then each pod
+ * is streamed through a fixed window of rows into the session writer, so a
+ * file of any length imports in flat memory. Any failure aborts the writer,
+ * which removes its temporary file: nothing appears under --out.
+ *
+ * Sample times: with a `t` column, time = start + round(t·1e6) µs, so files
+ * that share a clock (left/right from one recording) stay aligned; without
+ * one, sample i is at start + i/rate. The default start is a fixed date so
+ * the same input always gives the same samples.
+ */
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cli.h"
 #include "commands.h"
+#include "tendo_csv.h"
+#include "tendo_session.h"
+
+#define CMD "import"
+#define DEFAULT_START "2000-01-01T00:00:00Z"
+#define WINDOW 4096          /* rows per read/append */
+#define RATE_WARN_FRACTION 0.05
+
+static const char *const SIDE_NAME[2] = {"left", "right"};
+
+typedef struct import_opts {
+    const char *out;
+    const char *csv[2];      /* by tendo_side; NULL when not given */
+    const char *serial[2];
+    const char *athlete;
+    const char *start;
+    double rate;
+    tendo_placement placement;
+    tendo_csv_options units;
+    int force, json;
+} import_opts;
+
+/* What one pod's import produced, for the summary. */
+typedef struct pod_result {
+    int present;
+    int has_gyro, has_time;
+    int64_t samples;
+    int64_t first_us, last_us;
+} pod_result;
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+"usage: tendo import csv --out OUT.h5 --rate HZ [--left L.csv] [--right R.csv] [options]\n"
+"\n"
+"Turns other sensors' CSV files, one per foot, into a tendo session file.\n"
+"\n"
+"CSV files need a header row, then one row per sample. Columns are found by\n"
+"name (any case, any order; other columns are ignored):\n"
+"  t          optional: seconds. Sample times become start + t, so left and\n"
+"             right files written on one clock stay aligned.\n"
+"             Without t, sample i is at start + i/rate.\n"
+"  ax,ay,az   required: acceleration (see --accel-unit)\n"
+"  gx,gy,gz   optional: angular rate (see --gyro-unit); accelerometer-only\n"
+"             files are valid\n"
+"Numbers use '.' as the decimal point. Samples are stored as float32 in SI\n"
+"units (m/s^2, rad/s).\n"
+"\n"
+"Options:\n"
+"  --out FILE               session file to create\n"
+"  --rate HZ                the sensors' nominal sample rate (required)\n"
+"  --left FILE              CSV of the left pod  } at least one of the two\n"
+"  --right FILE             CSV of the right pod }\n"
+"  --placement foot|shank   where the sensors were worn (default foot)\n"
+"  --accel-unit m/s2|g      unit of ax,ay,az (default m/s2; g = 9.80665 m/s^2)\n"
+"  --gyro-unit deg/s|rad/s  unit of gx,gy,gz (default deg/s)\n"
+"  --athlete ID             athlete id stored in the session\n"
+"  --start ISO8601          session start in UTC (default " DEFAULT_START ",\n"
+"                           a fixed date: the same files always give the same times)\n"
+"  --serial-left S          pod serials (default csv-left, csv-right;\n"
+"  --serial-right S         letters, digits and _ . - only)\n"
+"  --force                  replace --out if it exists\n"
+"  --json                   print one JSON object instead of the summary\n"
+"  --help                   show this help\n"
+"\n"
+"Example: the real gaitmap walking recording (NilsPod IMUs on both shoes,\n"
+"204.8 Hz, acceleration in m/s^2, angular rate in deg/s, t in seconds):\n"
+"  tendo import csv --out walk.h5 --rate 204.8 \\\n"
+"      --left  ../shared/data/gaitmap-walking/left.csv \\\n"
+"      --right ../shared/data/gaitmap-walking/right.csv\n"
+"  tendo inspect walk.h5\n"
+"\n"
+"Exit codes: 0 ok, 64 bad options, 65 malformed CSV (the message names FILE:LINE),\n"
+"66 a CSV file is missing, 73 --out exists (use --force), 74 I/O error.\n");
+}
+
+/* ------------------------------------------------------------- options */
+
+/* Matches argv[*i] against "--name VALUE" or "--name=VALUE". Returns 0 when
+ * it is another option, 1 with *value set, or 64 after a usage message when
+ * the value is missing. */
+static int match_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t len = strlen(name);
+    const char *arg = argv[*i];
+    if (strncmp(arg, name, len) != 0)
+        return 0;
+    if (arg[len] == '=') {
+        *value = arg + len + 1;
+        return 1;
+    }
+    if (arg[len] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return cli_usage(CMD, "%s needs a value", name);
+    *value = argv[++*i];
+    return 1;
+}
+
+static int valid_serial(const char *s)
+{
+    size_t len = strlen(s);
+    return len > 0 && len < sizeof(((tendo_pod_meta *)0)->serial) &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == len;
+}
+
+/* Turns the text options into values; 0 or 64. */
+static int check_options(import_opts *o, const char *rate, const char *placement,
+                         const char *accel_unit, const char *gyro_unit)
+{
+    if (!o->out)
+        return cli_usage(CMD, "--out OUT.h5 is required");
+    if (!rate)
+        return cli_usage(CMD, "--rate HZ is required (the sensors' sample rate)");
+    if (cli_parse_double(CMD, "--rate", rate, 0.001, 100000.0, &o->rate))
+        return CLI_EXIT_USAGE;
+    if (!o->csv[TENDO_SIDE_LEFT] && !o->csv[TENDO_SIDE_RIGHT])
+        return cli_usage(CMD, "give at least one of --left L.csv and --right R.csv");
+
+    if (!strcmp(placement, "foot"))
+        o->placement = TENDO_PLACEMENT_FOOT;
+    else if (!strcmp(placement, "shank"))
+        o->placement = TENDO_PLACEMENT_SHANK;
+    else
+        return cli_usage(CMD, "--placement is foot or shank, not '%s'", placement);
+
+    if (!strcmp(accel_unit, "m/s2") || !strcmp(accel_unit, "m/s^2"))
+        o->units.accel_unit = TENDO_ACCEL_MPS2;
+    else if (!strcmp(accel_unit, "g"))
+        o->units.accel_unit = TENDO_ACCEL_G;
+    else
+        return cli_usage(CMD, "--accel-unit is m/s2 or g, not '%s'", accel_unit);
+
+    if (!strcmp(gyro_unit, "deg/s"))
+        o->units.gyro_unit = TENDO_GYRO_DPS;
+    else if (!strcmp(gyro_unit, "rad/s"))
+        o->units.gyro_unit = TENDO_GYRO_RADPS;
+    else
+        return cli_usage(CMD, "--gyro-unit is deg/s or rad/s, not '%s'", gyro_unit);
+
+    for (int s = 0; s < 2; s++)
+        if (!valid_serial(o->serial[s]))
+            return cli_usage(CMD, "--serial-%s '%s' must be 1-63 letters, digits, '_', '.' "
+                                  "or '-'",
+                             SIDE_NAME[s], o->serial[s]);
+    if (o->csv[0] && o->csv[1] && !strcmp(o->serial[0], o->serial[1]))
+        return cli_usage(CMD, "the left and right pods need different serials");
+    if (strlen(o->athlete) >= sizeof(((tendo_session_meta *)0)->athlete_id))
+        return cli_usage(CMD, "--athlete is limited to %zu characters",
+                         sizeof(((tendo_session_meta *)0)->athlete_id) - 1);
+    return 0;
+}
+
+/* Returns 0 to go on, -1 after --help, or 64. */
+static int parse_args(int argc, char **argv, import_opts *o)
+{
+    const char *rate = NULL, *placement = "foot", *accel_unit = "m/s2", *gyro_unit = "deg/s";
+    memset(o, 0, sizeof *o);
+    o->serial[0] = "csv-left";
+    o->serial[1] = "csv-right";
+    o->athlete = "";
+    o->start = DEFAULT_START;
+
+    int i = 1, format_seen = 0;
+    for (; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            print_help(stdout);
+            return -1;
+        }
+        int m = 0;
+        struct { const char *name; const char **dst; } with_value[] = {
+            {"--out", &o->out}, {"--rate", &rate}, {"--left", &o->csv[0]},
+            {"--right", &o->csv[1]}, {"--placement", &placement},
+            {"--accel-unit", &accel_unit}, {"--gyro-unit", &gyro_unit},
+            {"--athlete", &o->athlete}, {"--start", &o->start},
+            {"--serial-left", &o->serial[0]}, {"--serial-right", &o->serial[1]},
+        };
+        for (size_t k = 0; !m && k < sizeof with_value / sizeof with_value[0]; k++)
+            m = match_value(argc, argv, &i, with_value[k].name, with_value[k].dst);
+        if (m == CLI_EXIT_USAGE)
+            return m;
+        if (m)
+            continue;
+        if (!strcmp(arg, "--force"))
+            o->force = 1;
+        else if (!strcmp(arg, "--json"))
+            o->json = 1;
+        else if (arg[0] == '-' && arg[1] != '\0')
+            return cli_usage(CMD, "unknown option '%s'", arg);
+        else if (!format_seen && !strcmp(arg, "csv"))
+            format_seen = 1;
+        else if (!format_seen)
+            return cli_usage(CMD, "'%s' is not an import format; the one format is 'csv' "
+                                  "(tendo import csv ...)",
+                             arg);
+        else
+            return cli_usage(CMD, "unexpected argument '%s'", arg);
+    }
+    if (!format_seen)
+        return cli_usage(CMD, "which format? usage: tendo import csv --out OUT.h5 --rate HZ "
+                              "--left L.csv --right R.csv");
+    return check_options(o, rate, placement, accel_unit, gyro_unit);
+}
+
+/* -------------------------------------------------------------- import */
+
+static void pod_meta_for(const import_opts *o, tendo_side side, int has_gyro,
+                         tendo_pod_meta *pod)
+{
+    tendo_pod_meta_default(pod);
+    snprintf(pod->serial, sizeof pod->serial, "%s", o->serial[side]);
+    pod->side = side;
+    pod->placement = o->placement;
+    pod->sample_rate_hz = o->rate;
+    snprintf(pod->model, sizeof pod->model, "CSV import");
+    pod->firmware[0] = '\0';
+    pod->accel_range_g = 0.0;   /* unknown: a CSV does not say */
+    pod->gyro_range_dps = 0.0;
+    pod->has_gyro = has_gyro;
+    pod->storage = TENDO_STORE_FLOAT32;
+    pod->accel_conversion = 1.0;
+    pod->gyro_conversion = 1.0;
+}
+
+/* Streams one CSV into a pod of the writer. */
+static int import_pod(tendo_writer *w, size_t pod_index, tendo_csv_reader *csv, double rate,
+                      int64_t start_us, pod_result *res, tendo_error *err)
+{
+    double *t = malloc(WINDOW * sizeof *t);
+    int64_t *time_us = malloc(WINDOW * sizeof *time_us);
+    float *accel = malloc(3 * WINDOW * sizeof *accel);
+    float *gyro = res->has_gyro ? malloc(3 * WINDOW * sizeof *gyro) : NULL;
+    int rc = TENDO_OK;
+    if (!t || !time_us || !accel || (res->has_gyro && !gyro))
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+
+    while (rc == TENDO_OK) {
+        size_t n = 0;
+        rc = tendo_csv_read(csv, WINDOW, t, accel, gyro, &n, err);
+        if (rc != TENDO_OK || n == 0)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            double offset_s = res->has_time ? t[i] : (double)(res->samples + (int64_t)i) / rate;
+            time_us[i] = start_us + llround(offset_s * 1e6);
+        }
+        tendo_block blk = {.n = n, .time_us = time_us, .accel = accel, .gyro = gyro};
+        rc = tendo_writer_append(w, pod_index, &blk, err);
+        if (res->samples == 0)
+            res->first_us = time_us[0];
+        res->last_us = time_us[n - 1];
+        res->samples += (int64_t)n;
+    }
+    free(t);
+    free(time_us);
+    free(accel);
+    free(gyro);
+    return rc;
+}
+
+static double measured_rate(const pod_result *res)
+{
+    if (res->samples < 2 || res->last_us <= res->first_us)
+        return 0.0;
+    return (double)(res->samples - 1) * 1e6 / (double)(res->last_us - res->first_us);
+}
+
+/* A t column that disagrees with --rate is legal (the rate is nominal) but
+ * usually a wrong --rate or a t column in milliseconds: say so. */
+static void warn_rate(const import_opts *o, tendo_side side, const pod_result *res)
+{
+    double measured = measured_rate(res);
+    if (res->has_time && measured > 0 &&
+        fabs(measured - o->rate) > RATE_WARN_FRACTION * o->rate)
+        fprintf(stderr,
+                "tendo import: warning: %s: its t column gives %.4g Hz but --rate is %.4g Hz; "
+                "check --rate (and that t is in seconds)\n",
+                o->csv[side], measured, o->rate);
+}
+
+static void print_summary(const import_opts *o, int64_t start_us, const pod_result res[2])
+{
+    char start[40];
+    tendo_time_format_iso(start_us, start, sizeof start);
+    int pods = res[0].present + res[1].present;
+    if (o->json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "out", o->out);
+        cJSON_AddStringToObject(root, "start_time_utc", start);
+        cJSON *arr = cJSON_AddArrayToObject(root, "pods");
+        for (int s = 0; s < 2; s++) {
+            if (!res[s].present)
+                continue;
+            cJSON *p = cJSON_CreateObject();
+            cJSON_AddStringToObject(p, "side", SIDE_NAME[s]);
+            cJSON_AddStringToObject(p, "serial", o->serial[s]);
+            cJSON_AddStringToObject(p, "csv", o->csv[s]);
+            cJSON_AddNumberToObject(p, "samples", (double)res[s].samples);
+            cJSON_AddNumberToObject(p, "duration_s", (res[s].last_us - res[s].first_us) / 1e6);
+            cJSON_AddNumberToObject(p, "measured_rate_hz", measured_rate(&res[s]));
+            cJSON_AddBoolToObject(p, "has_gyro", res[s].has_gyro);
+            cJSON_AddStringToObject(p, "time_from", res[s].has_time ? "t" : "rate");
+            cJSON_AddItemToArray(arr, p);
+        }
+        cli_print_json_line(root);
+        return;
+    }
+    printf("imported %d pod%s into %s (start %s)\n", pods, pods == 1 ? "" : "s", o->out, start);
+    for (int s = 0; s < 2; s++)
+        if (res[s].present)
+            printf("  %-5s %-16s %9" PRId64 " samples  %10.3f s  %s%s  from %s\n", SIDE_NAME[s],
+                   o->serial[s], res[s].samples, (res[s].last_us - res[s].first_us) / 1e6,
+                   res[s].has_gyro ? "accel+gyro" : "accel only",
+                   res[s].has_time ? ", times from t" : ", times from --rate", o->csv[s]);
+}
+
+/* Opens both CSVs (headers checked) before anything is created. */
+static int open_inputs(const import_opts *o, tendo_csv_reader *csv[2], pod_result res[2],
+                       tendo_error *err)
+{
+    for (int s = 0; s < 2; s++) {
+        if (!o->csv[s])
+            continue;
+        int rc = tendo_csv_open(&csv[s], o->csv[s], &o->units, err);
+        if (rc != TENDO_OK) {
+            if (rc == TENDO_ENOINPUT)
+                tendo_error_prefix(err, "--%s: ", SIDE_NAME[s]);
+            return rc;
+        }
+        res[s].present = 1;
+        res[s].has_gyro = tendo_csv_has_gyro(csv[s]);
+        res[s].has_time = tendo_csv_has_time(csv[s]);
+    }
+    return TENDO_OK;
+}
+
+static int run_import(const import_opts *o, int64_t start_us, tendo_csv_reader *csv[2],
+                      pod_result res[2], tendo_error *err)
+{
+    tendo_session_meta meta = {0};
+    snprintf(meta.athlete_id, sizeof meta.athlete_id, "%s", o->athlete);
+    snprintf(meta.source, sizeof meta.source, "import");
+    meta.start_time_us = start_us;
+
+    tendo_writer *w = NULL;
+    int rc = tendo_writer_open(&w, o->out, &meta, o->force, err);
+    for (int s = 0; rc == TENDO_OK && s < 2; s++) {
+        if (!csv[s])
+            continue;
+        tendo_pod_meta pod;
+        size_t index = 0;
+        pod_meta_for(o, (tendo_side)s, res[s].has_gyro, &pod);
+        rc = tendo_writer_add_pod(w, &pod, &index, err);
+        if (rc == TENDO_OK)
+            rc = import_pod(w, index, csv[s], o->rate, start_us, &res[s], err);
+    }
+    if (rc == TENDO_OK)
+        return tendo_writer_commit(w, err); /* frees w; removes the temporary on failure */
+    if (w)
+        tendo_writer_abort(w);
+    return rc;
+}
 
 int tendo_cmd_import(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "tendo %s: not built yet\n", argv[0]);
-    return 70;
+    import_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+
+    tendo_error err;
+    tendo_error_clear(&err);
+    int64_t start_us = 0;
+    if (tendo_time_parse_iso(o.start, &start_us, &err) != TENDO_OK)
+        return cli_usage(CMD, "--start: %s", err.msg);
+
+    tendo_csv_reader *csv[2] = {NULL, NULL};
+    pod_result res[2];
+    memset(res, 0, sizeof res);
+    rc = open_inputs(&o, csv, res, &err);
+    if (rc == TENDO_OK)
+        rc = run_import(&o, start_us, csv, res, &err);
+    tendo_csv_close(csv[0]);
+    tendo_csv_close(csv[1]);
+    if (rc != TENDO_OK)
+        return cli_fail(CMD, &err);
+
+    for (int s = 0; s < 2; s++)
+        if (res[s].present)
+            warn_rate(&o, (tendo_side)s, &res[s]);
+    print_summary(&o, start_us, res);
+    return CLI_EXIT_OK;
 }
