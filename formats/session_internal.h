@@ -13,9 +13,12 @@
 /* Rows per chunk along time: 131072 × int64 = 1 MiB for `time`, 768 KiB
  * (int16) or 1.5 MiB (float32) for accel/gyro — DESIGN.md's "~1 MiB". */
 #define TENDO_CHUNK_ROWS 131072
-/* zlib level 1: on shuffled IMU samples levels above 1 shrink files by only
- * a few percent but cost 2–3× the write time (measured by bench_session). */
+/* zlib level 1, the fastest: on bench_session's 10-minute signal levels 4
+ * and 6 made files only 1% and 6% smaller (build with
+ * -DTENDO_DEFLATE_LEVEL=N to compare). */
+#ifndef TENDO_DEFLATE_LEVEL
 #define TENDO_DEFLATE_LEVEL 1
+#endif
 /* Reader chunk cache per dataset: one float32 accel chunk plus slack. */
 #define TENDO_CHUNK_CACHE_BYTES (2u * 1024u * 1024u)
 /* Upper bound on samples per pod accepted from a file: 2^36 (> 2 years at
