@@ -1,0 +1,125 @@
+/*
+ * zupt.c — zero-velocity-aided strapdown integration of one stride.
+ *
+ * The foot is (nearly) still at mid-stance, so a stride is integrated from
+ * one zero-velocity instant to the next (Foxlin 2005, IEEE CG&A "Pedestrian
+ * tracking with shoe-mounted inertial sensors"; Skog et al. 2010, IEEE TBME;
+ * per-stride form with linear velocity de-drift as in Rampp et al. 2015,
+ * IEEE TBME 62(4):1089, and Hannink et al. 2017):
+ *   1. initial attitude: roll and pitch from the mean specific force over the
+ *      zero-velocity window (it points up); heading is arbitrary (0), which
+ *      does not change a stride's length or height;
+ *   2. attitude: q ← q ⊗ exp(½ ω dt) with ω the mean of consecutive samples;
+ *   3. acceleration in the world frame minus gravity, whose magnitude is taken
+ *      from the same window (absorbs accelerometer scale error);
+ *   4. velocity by trapezoidal integration; the velocity left at the end,
+ *      which should be zero, is removed as a linear drift in time;
+ *   5. position by trapezoidal integration of the corrected velocity.
+ */
+#include <string.h>
+
+#include "an_gait.h"
+#include "an_internal.h"
+
+static void quat_mul(const double *a, const double *b, double *c)
+{
+    c[0] = a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
+    c[1] = a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2];
+    c[2] = a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1];
+    c[3] = a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0];
+}
+
+/* v_world = q ⊗ v ⊗ q* for a unit quaternion q = (w, x, y, z). */
+static void quat_rotate(const double *q, const double *v, double *out)
+{
+    double t[3], u[3], qv[3] = {q[1], q[2], q[3]};
+    an_cross(qv, v, t);
+    for (int k = 0; k < 3; k++)
+        t[k] *= 2;
+    an_cross(qv, t, u);
+    for (int k = 0; k < 3; k++)
+        out[k] = v[k] + q[0] * t[k] + u[k];
+}
+
+int an_stride_integrate(const float *acc, const float *gyro, size_t n, const double *a0,
+                        double fs_hz, double *length_m, double *dz_m)
+{
+    if (n < 3)
+        return -1;
+    double dt = 1 / fs_hz;
+    /* 1. a0 is the mean specific force over the zero-velocity window. */
+    double g = an_norm(a0);
+    if (!(g > 0))
+        return -1;
+    double up[3] = {a0[0], a0[1], a0[2]}, z[3] = {0, 0, 1}, ax[3];
+    double un = an_norm(up);
+    for (int k = 0; k < 3; k++)
+        up[k] /= un;
+    /* shortest rotation taking `up` (body) to world z */
+    an_cross(up, z, ax);
+    double s = an_norm(ax), c = an_dot(up, z);
+    double q[4] = {1, 0, 0, 0};
+    if (s > 1e-12) {
+        double ang = atan2(s, c);
+        for (int k = 0; k < 3; k++)
+            q[1 + k] = ax[k] / s * sin(ang / 2);
+        q[0] = cos(ang / 2);
+    } else if (c < 0) {
+        q[0] = 0;
+        q[1] = 1;
+    }
+    /* 2–4. attitude, world acceleration, velocity */
+    double v[3] = {0, 0, 0}, aw_prev[3], pos[3] = {0, 0, 0};
+    double vend[3];
+    {
+        double a[3] = {acc[0], acc[1], acc[2]};
+        quat_rotate(q, a, aw_prev);
+        aw_prev[2] -= g;
+    }
+    /* First pass: velocity at the end, for the linear de-drift. */
+    double qq[4] = {q[0], q[1], q[2], q[3]};
+    for (int pass = 0; pass < 2; pass++) {
+        double vprev[3] = {0, 0, 0}, vcprev[3] = {0, 0, 0};
+        memcpy(qq, q, sizeof qq);
+        double awp[3] = {aw_prev[0], aw_prev[1], aw_prev[2]};
+        for (size_t i = 1; i < n; i++) {
+            double wm[3], dq[4], qn[4];
+            for (int k = 0; k < 3; k++)
+                wm[k] = 0.5 * ((double)gyro[3 * (i - 1) + k] + gyro[3 * i + k]);
+            double th = an_norm(wm) * dt;
+            if (th > 1e-15) {
+                dq[0] = cos(th / 2);
+                for (int k = 0; k < 3; k++)
+                    dq[1 + k] = wm[k] / an_norm(wm) * sin(th / 2);
+            } else {
+                dq[0] = 1;
+                dq[1] = dq[2] = dq[3] = 0;
+            }
+            quat_mul(qq, dq, qn);
+            double qnn = sqrt(qn[0] * qn[0] + qn[1] * qn[1] + qn[2] * qn[2] + qn[3] * qn[3]);
+            for (int k = 0; k < 4; k++)
+                qq[k] = qn[k] / qnn;
+            double a[3] = {acc[3 * i], acc[3 * i + 1], acc[3 * i + 2]}, aw[3];
+            quat_rotate(qq, a, aw);
+            aw[2] -= g;
+            for (int k = 0; k < 3; k++) {
+                v[k] = vprev[k] + 0.5 * (awp[k] + aw[k]) * dt;
+                awp[k] = aw[k];
+            }
+            if (pass == 1) {
+                double frac = (double)i / (double)(n - 1), vc[3];
+                for (int k = 0; k < 3; k++) {
+                    vc[k] = v[k] - frac * vend[k];
+                    pos[k] += 0.5 * (vcprev[k] + vc[k]) * dt;
+                    vcprev[k] = vc[k];
+                }
+            }
+            memcpy(vprev, v, sizeof vprev);
+        }
+        if (pass == 0)
+            memcpy(vend, v, sizeof vend);
+    }
+    *length_m = hypot(pos[0], pos[1]);
+    *dz_m = pos[2];
+    return 0;
+}
