@@ -8,6 +8,14 @@
  *   ax, ay, az   required, acceleration
  *   gx, gy, gz   optional, angular rate (all three or none)
  * Other columns are ignored. Errors name the file and the line.
+ *
+ * Reader details (csv_reader.c): CRLF line endings, a UTF-8 byte order mark,
+ * RFC 4180 quotes and blanks around fields are accepted; blank lines are
+ * skipped. Refused as TENDO_EDATA: a line over 64 KiB, a NUL byte (binary or
+ * UTF-16 data), a field count different from the header's, an empty or
+ * non-decimal number (NaN, inf, hex, "9,81" decimal commas), a value beyond
+ * float32, |t| > 1e9 s, t not increasing by at least 1 µs, and a file with
+ * no data rows. Numbers are parsed in the "C" locale whatever the program's.
  */
 #ifndef TENDO_CSV_H
 #define TENDO_CSV_H

@@ -189,6 +189,19 @@ def case_units():
             want = np.array([[1.5, -0.25, 3.14159], [0, 0, -1]]) * scale
             check(np.array_equal(gyr, want.astype(np.float32)), f"gyro {unit} → rad/s numerically")
             check(np.array_equal(t, start + np.array([0, 10000])), "times from t")
+    # t before zero is kept (time = start + t) and exported as negative seconds.
+    path_neg = write("negative_t.csv", "t,ax,ay,az\n-0.5,1,2,3\n-0.000001,1,2,3\n0.25,1,2,3\n")
+    out = os.path.join(WORK, "neg.h5")
+    exp = os.path.join(WORK, "neg-exp")
+    rc1 = tendo("import", "csv", "--out", out, "--rate", "4", "--left", path_neg, "--force")[0]
+    rc2 = tendo("export", "csv", out, "--out", exp, "--force")[0]
+    check(rc1 == 0 and rc2 == 0, "negative t imports and exports")
+    if rc1 == 0 and rc2 == 0:
+        check(np.array_equal(pods(out)["csv-left"][1], start + np.array([-500000, -1, 250000])),
+              "negative t → times before start")
+        with open(os.path.join(exp, "left.csv")) as f:
+            check(f.read() == "t,ax,ay,az\n-0.500000,1,2,3\n-0.000001,1,2,3\n0.250000,1,2,3\n",
+                  "exported bytes: negative t with 6 decimals, values %.9g")
     rc, _, se = tendo("import", "csv", "--out", os.path.join(WORK, "gyro.h5"), "--rate", "1000",
                       "--right", path, "--force")
     check(rc == 0 and "warning" in se and "100 Hz" in se, "t disagreeing with --rate warns")
