@@ -111,7 +111,7 @@ static int phase_read(const char *path)
     tendo_reader *r;
     if (tendo_reader_open(&r, path, &err))
         goto fail;
-    enum { WIN = 65536 };
+    enum { WIN = TENDO_SESSION_CHUNK_ROWS };
     static int64_t t[WIN];
     static float a[3 * WIN], g[3 * WIN];
     static uint8_t s[WIN];

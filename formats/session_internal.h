@@ -12,7 +12,7 @@
 
 /* Rows per chunk along time: 131072 × int64 = 1 MiB for `time`, 768 KiB
  * (int16) or 1.5 MiB (float32) for accel/gyro — DESIGN.md's "~1 MiB". */
-#define TENDO_CHUNK_ROWS 131072
+#define TENDO_CHUNK_ROWS TENDO_SESSION_CHUNK_ROWS
 /* zlib level 1, the fastest: on bench_session's 10-minute signal levels 4
  * and 6 made files only 1% and 6% smaller (build with
  * -DTENDO_DEFLATE_LEVEL=N to compare). */

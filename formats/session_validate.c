@@ -10,7 +10,7 @@
 
 #include "session_internal.h"
 
-#define WINDOW 65536
+#define WINDOW TENDO_SESSION_CHUNK_ROWS /* one chunk per read: see the header */
 
 typedef struct scan_buffers {
     int64_t time[WINDOW];

@@ -28,6 +28,11 @@ extern "C" {
 #define TENDO_FORMAT_NAME "tendo.session"
 #define TENDO_FORMAT_VERSION 1
 #define TENDO_MAX_PODS 8
+/* Samples per HDF5 chunk along time. Readers that ask for windows of this
+ * size (or a multiple), aligned to it, decompress each chunk exactly once:
+ * bench_session measured 0.36 s against 0.80 s for half-chunk windows on a
+ * one-hour two-pod session. */
+#define TENDO_SESSION_CHUNK_ROWS 131072
 
 typedef enum tendo_side { TENDO_SIDE_LEFT = 0, TENDO_SIDE_RIGHT = 1 } tendo_side;
 typedef enum tendo_placement { TENDO_PLACEMENT_FOOT = 0, TENDO_PLACEMENT_SHANK = 1 } tendo_placement;
