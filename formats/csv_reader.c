@@ -61,6 +61,14 @@ struct tendo_csv_reader {
 
 /* ------------------------------------------------------------ line input */
 
+static int line_too_long(const tendo_csv_reader *r, long long line_no, tendo_error *err)
+{
+    return tendo_error_set(err, TENDO_EDATA,
+                           "%s:%lld: line is longer than %d bytes; this is not a sensor CSV "
+                           "row (is the file binary, or are line breaks missing?)",
+                           r->path, line_no, CSV_MAX_LINE);
+}
+
 /* Reads the next line (without its LF and a trailing CR) into r->line.
  * Returns 1 for a line, 0 at end of file, or a negative code. */
 static int next_line(tendo_csv_reader *r, tendo_error *err)
@@ -88,10 +96,7 @@ static int next_line(tendo_csv_reader *r, tendo_error *err)
         const char *nl = memchr(start, '\n', avail);
         size_t take = nl ? (size_t)(nl - start) : avail;
         if (r->line_len + take > CSV_MAX_LINE + 1) /* +1: room for a CR before the LF */
-            return tendo_error_set(err, TENDO_EDATA,
-                                   "%s:%lld: line is longer than %d bytes; this is not a sensor "
-                                   "CSV row (is the file binary, or are line breaks missing?)",
-                                   r->path, r->line_no + 1, CSV_MAX_LINE);
+            return line_too_long(r, r->line_no + 1, err);
         memcpy(r->line + r->line_len, start, take);
         r->line_len += take;
         r->io_pos += take + (nl ? 1 : 0);
@@ -104,8 +109,7 @@ static int next_line(tendo_csv_reader *r, tendo_error *err)
     if (r->line_len > 0 && r->line[r->line_len - 1] == '\r')
         r->line_len--;
     if (r->line_len > CSV_MAX_LINE)
-        return tendo_error_set(err, TENDO_EDATA, "%s:%lld: line is longer than %d bytes",
-                               r->path, r->line_no, CSV_MAX_LINE);
+        return line_too_long(r, r->line_no, err);
     r->line[r->line_len] = '\0';
     /* A NUL would silently cut the line short in every string function below. */
     if (memchr(r->line, '\0', r->line_len))
