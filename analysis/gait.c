@@ -34,9 +34,9 @@
 #include "an_internal.h"
 #include "tendo_analysis.h"
 
-/* Event signal low-pass: 30 Hz keeps the pitch-rate features of running
- * (content mostly < 20 Hz; Falbriard 2018 filter at 20 Hz... we keep a margin
- * for 100 Hz data's timing) and removes impact ringing. Transition 20 Hz. */
+/* Event signal low-pass, 50 Hz (transition 20 Hz): removes impact ringing
+ * and sensor noise at high rates but keeps the sharp push-off minimum of p
+ * (in the gaitmap walk a 30 Hz cut-off moved toe-off ~4 ms earlier). */
 #define EVENT_LP_HZ 50.0
 #define EVENT_LP_TW_HZ 20.0
 /* Half-cycle cap: strides longer than 2 s of half cycle (very slow walking,
@@ -135,10 +135,14 @@ int tendo_an_gait_new(tendo_an_gait **out, const tendo_an_gait_options *opt, ten
         g->cal_acc = malloc(3 * g->cal_cap * sizeof(float));
         g->cal_gyr = malloc(3 * g->cal_cap * sizeof(float));
     }
-    double taps[4096];
-    size_t ntaps;
-    double fc = fmin(EVENT_LP_HZ, 0.3 * g->fs), tw = fmin(EVENT_LP_TW_HZ, 0.2 * g->fs);
-    int rc = tendo_an_lowpass_design(g->fs, fc, tw, taps, 4096, &ntaps, err);
+    double taps[4096] = {1.0};
+    size_t ntaps = 1;
+    int rc = TENDO_OK;
+    /* Below 2 × (cut-off + half transition) = 120 Hz the pod's own
+     * anti-alias filter has already removed what the low-pass is for, and
+     * smoothing more would blunt the toe-off minimum: pass through. */
+    if (g->fs > 2 * (EVENT_LP_HZ + EVENT_LP_TW_HZ / 2))
+        rc = tendo_an_lowpass_design(g->fs, EVENT_LP_HZ, EVENT_LP_TW_HZ, taps, 4096, &ntaps, err);
     if (rc == TENDO_OK)
         rc = tendo_an_fir_new(&g->fir, taps, ntaps, 1, err);
     g->chunk = (size_t)g->fs / 4 + 1;

@@ -35,6 +35,9 @@
 #define STILL_ACC_TOL 1.5
 /* Moving samples for the PCA: above the median |ω| (swing and push-off). */
 #define MOVING_QUANTILE 0.5
+/* The moving half must rotate at >= 0.5 rad/s RMS (29 °/s): walking swings
+ * reach 4–7 rad/s, running 8–15; gyro noise at rest is ~0.01 rad/s. */
+#define MIN_MOVING_RMS 0.5
 /* Ignore segments between still periods shorter than 0.2 s (jitter). */
 #define MIN_SEGMENT_S 0.2
 
@@ -113,7 +116,7 @@ int tendo_an_orientation_estimate(const float *acc, const float *gyro, size_t n,
     double ev[3], vec[9];
     an_eig_sym3(mp, ev, vec);
     double trace = m[0] + m[4] + m[8];
-    if (nm < 3 || !(trace > 0) || !(ev[0] > 0)) {
+    if (nm < 3 || !(trace > 0) || !(ev[0] > 0) || sqrt(trace / (double)nm) < MIN_MOVING_RMS) {
         free(still);
         return tendo_error_set(err, TENDO_EDATA,
                                "orientation: the foot hardly rotates in %zu samples; the "
