@@ -21,7 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXPORT_WINDOW 4096 /* samples per read from the session */
+/* Chunk-aligned windows decompress each HDF5 chunk once (tendo_session.h). */
+#define EXPORT_WINDOW TENDO_SESSION_CHUNK_ROWS
 
 /* Creates a new hidden file ".NAME.tmp.PID.K" beside path; O_EXCL so a
  * concurrent export never shares it. Returns an fd or -1 with errno set. */
@@ -63,7 +64,7 @@ static int write_rows(tendo_reader *r, size_t pod_index, int has_gyro, int64_t s
                       FILE *f, const char *path, tendo_error *err)
 {
     int64_t total = tendo_reader_sample_count(r, pod_index);
-    int64_t *time_us = malloc(EXPORT_WINDOW * sizeof *time_us);
+    int64_t *time_us = malloc((size_t)EXPORT_WINDOW * sizeof *time_us);
     float *accel = malloc(3 * EXPORT_WINDOW * sizeof *accel);
     float *gyro = has_gyro ? malloc(3 * EXPORT_WINDOW * sizeof *gyro) : NULL;
     int rc = TENDO_OK;
