@@ -14,10 +14,12 @@
  *   - initial contact: the minimum of p in the half cycle after mid-swing is
  *     the foot slap (Falbriard 2018's IC feature); the contact itself is the
  *     instant the toes-up rotation stops, the last downward zero crossing
- *     of p before that minimum (the heel is stopped by the ground: the
- *     sagittal angular velocity feature of Rampp et al. 2015's IC candidate
- *     search). In walking the slap minimum trails contact by ~60 ms, which is
- *     why the zero crossing is used; with no crossing, the minimum is taken;
+ *     of p before that minimum (the ground stops the toes-up rotation). Rampp
+ *     et al. 2015 (IEEE TBME 62:1089) search the same interval and refine
+ *     with the antero-posterior acceleration; the crossing is our variant
+ *     (no accelerometer axis needed). In walking the slap minimum trails
+ *     contact by ~60 ms, which is why the crossing is used; with no
+ *     crossing, the minimum is taken;
  *   - mid-stance (zero velocity): centre of the 100 ms window of least gyro
  *     energy between contact and the next toe-off (Rampp et al. 2015).
  * Each stride (zero velocity → zero velocity) is then integrated (zupt.c).
