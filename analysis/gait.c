@@ -57,6 +57,8 @@
  * even with a forefoot strike; shuffles and fidgets turn it by < 20° (9–16°
  * in the gaitmap recording's turn and start). */
 #define MIN_SWING_PITCH_DEG 20.0
+/* Walk/run boundary: duty factor 0.5 (running has a flight phase). */
+#define RUN_DUTY_FACTOR 0.5
 /* Zero-velocity window: 100 ms (Rampp 2015; gaitmap default), at most half
  * the contact so short running contacts still fit. */
 #define ZV_WIN_S 0.100
@@ -274,7 +276,7 @@ static int finalise(tendo_an_gait *g)
     size_t to_i = argmin_p(g, to_lo, pk);
     size_t m_i = argmin_p(g, pk, ic_hi);
     double to = parabolic(g, to_i, to_lo, pk);
-    double ic = parabolic(g, m_i, pk, ic_hi);
+    double ic_min = parabolic(g, m_i, pk, ic_hi), ic = ic_min;
     for (size_t i = m_i; i > pk; i--) /* last downward zero crossing before the slap */
         if (P(g, i - 1) > 0 && P(g, i) <= 0) {
             double a = P(g, i - 1), b = P(g, i);
@@ -290,6 +292,15 @@ static int finalise(tendo_an_gait *g)
         size_t tn = argmin_p(g, nlo, g->pk[1]);
         to_next = parabolic(g, tn, nlo, g->pk[1]);
         zv1_hi = tn;
+        /* Running is gait with a flight phase: duty factor (contact / stride)
+         * below 0.5 (Novacheck 1998, Gait & Posture 7:77). Measured with the
+         * later IC candidate it stays > 0.55 in walking. In running the
+         * toes-up rotation ends well before contact (the foot is already
+         * pitching down for landing), and the slap minimum is Falbriard
+         * 2018's validated IC feature: use it there. */
+        double duty = (to_next - ic_min) / (double)(g->pk[1] - pk);
+        if (duty < RUN_DUTY_FACTOR)
+            ic = ic_min;
     } else {
         zv1_hi = (size_t)ic + H < hi_lim ? (size_t)ic + H : hi_lim;
     }
