@@ -27,6 +27,15 @@
 /* Upper bound on rows of a compound table read into memory. */
 #define TENDO_MAX_TABLE_ROWS ((size_t)1 << 26)
 
+/* Link iteration changed signature in HDF5 1.12; Debian 12 ships 1.10. */
+#if H5_VERSION_GE(1, 12, 0)
+typedef H5L_info2_t tendo_link_info;
+#define TENDO_ITERATE_LINKS H5Literate2
+#else
+typedef H5L_info_t tendo_link_info;
+#define TENDO_ITERATE_LINKS H5Literate
+#endif
+
 /* Silences HDF5's automatic error printing; idempotent. */
 void tendo_h5_quiet(void);
 

@@ -21,15 +21,6 @@ enum { DS_TIME, DS_ACCEL, DS_GYRO, DS_STATUS, DS_COUNT };
  * shape would make HDF5 allocate gigabytes per read ("zip bomb"). */
 #define MAX_CHUNK_BYTES ((size_t)64 * 1024 * 1024)
 
-/* Link iteration changed signature in HDF5 1.12; Debian 12 ships 1.10. */
-#if H5_VERSION_GE(1, 12, 0)
-typedef H5L_info2_t link_info;
-#define ITERATE_LINKS H5Literate2
-#else
-typedef H5L_info_t link_info;
-#define ITERATE_LINKS H5Literate
-#endif
-
 typedef struct pod_reader {
     tendo_pod_meta meta;
     hid_t group;
@@ -136,7 +127,7 @@ typedef struct name_list {
     int too_long;
 } name_list;
 
-static herr_t collect_name(hid_t g, const char *name, const link_info *info, void *data)
+static herr_t collect_name(hid_t g, const char *name, const tendo_link_info *info, void *data)
 {
     (void)g;
     name_list *list = data;
@@ -352,7 +343,7 @@ static int open_pods(tendo_reader *r, tendo_error *err)
     hid_t sensors = H5Gopen2(r->file, "sensors", H5P_DEFAULT);
     name_list list = {0};
     hsize_t idx = 0;
-    herr_t it = ITERATE_LINKS(sensors, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &list);
+    herr_t it = TENDO_ITERATE_LINKS(sensors, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &list);
     int rc = TENDO_OK;
     if (it < 0)
         rc = tendo_h5_fail(err, TENDO_EDATA, "%s: cannot list /sensors", r->path);

@@ -42,6 +42,7 @@ struct tendo_writer {
     char final_path[PATH_MAX];
     char tmp_path[PATH_MAX];
     int overwrite;
+    int updating; /* opened by tendo_writer_open_update: no new samples */
     hid_t file;
     tendo_session_meta meta;
     pod_writer pods[TENDO_MAX_PODS];
@@ -121,8 +122,12 @@ static int write_root_attrs(tendo_writer *w, tendo_error *err)
     return TENDO_OK;
 }
 
-int tendo_writer_open(tendo_writer **out, const char *final_path,
-                      const tendo_session_meta *meta, int overwrite, tendo_error *err)
+/* Creates the temporary file and writes the root attributes; /sensors is
+ * created empty when with_sensors is set (a new session), not when an
+ * update copies it over. */
+static int writer_create(tendo_writer **out, const char *final_path,
+                         const tendo_session_meta *meta, int overwrite, int with_sensors,
+                         tendo_error *err)
 {
     *out = NULL;
     tendo_h5_quiet();
@@ -180,7 +185,7 @@ int tendo_writer_open(tendo_writer **out, const char *final_path,
         return rc;
     }
     int rc = write_root_attrs(w, err);
-    if (rc == TENDO_OK) {
+    if (rc == TENDO_OK && with_sensors) {
         hid_t gcpl = tendo_h5_gcpl();
         hid_t g = H5Gcreate2(w->file, "sensors", H5P_DEFAULT, gcpl, H5P_DEFAULT);
         H5Pclose(gcpl);
@@ -195,6 +200,12 @@ int tendo_writer_open(tendo_writer **out, const char *final_path,
     }
     *out = w;
     return TENDO_OK;
+}
+
+int tendo_writer_open(tendo_writer **out, const char *final_path,
+                      const tendo_session_meta *meta, int overwrite, tendo_error *err)
+{
+    return writer_create(out, final_path, meta, overwrite, 1, err);
 }
 
 static hid_t create_dataset(hid_t group, const char *name, hid_t type, int cols)
@@ -260,6 +271,8 @@ static int write_dataset_attrs(hid_t ds, const char *unit, double conversion)
 int tendo_writer_add_pod(tendo_writer *w, const tendo_pod_meta *pod, size_t *pod_index,
                          tendo_error *err)
 {
+    if (w->updating)
+        return tendo_error_set(err, TENDO_EINTERNAL, "an update cannot add pods");
     int rc = check_pod_meta(w, pod, err);
     if (rc != TENDO_OK)
         return rc;
@@ -379,6 +392,8 @@ int tendo_writer_append(tendo_writer *w, size_t pod_index, const tendo_block *bl
 {
     if (pod_index >= w->npods)
         return tendo_error_set(err, TENDO_EINTERNAL, "no pod %zu", pod_index);
+    if (w->updating)
+        return tendo_error_set(err, TENDO_EINTERNAL, "an update cannot append samples");
     pod_writer *p = &w->pods[pod_index];
     int rc = check_block(w, p, blk, err);
     if (rc != TENDO_OK)
@@ -522,6 +537,95 @@ int tendo_writer_put_attr_f64(tendo_writer *w, const char *group, const char *na
                               double value, tendo_error *err)
 {
     return put_attr_common(w, group, name, NULL, value, err);
+}
+
+/* Records, for an update, what the original holds: metadata, sample counts
+ * and CRC-32s, so commit verifies the copy exactly as it verifies a new file. */
+static int take_stock(tendo_writer *w, tendo_reader *r, tendo_error *err)
+{
+    enum { WINDOW = TENDO_CHUNK_ROWS };
+    int64_t *time = malloc(WINDOW * sizeof *time);
+    unsigned char *accel = malloc(WINDOW * 3 * sizeof(float));
+    unsigned char *gyro = malloc(WINDOW * 3 * sizeof(float));
+    uint8_t *status = malloc(WINDOW);
+    int rc = time && accel && gyro && status
+                 ? TENDO_OK
+                 : tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    w->npods = tendo_reader_pod_count(r);
+    for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++) {
+        pod_writer *p = &w->pods[i];
+        p->meta = *tendo_reader_pod(r, i);
+        p->elem = p->meta.storage == TENDO_STORE_INT16 ? sizeof(int16_t) : sizeof(float);
+        p->written = tendo_reader_sample_count(r, i);
+        for (int64_t first = 0; rc == TENDO_OK && first < p->written; first += WINDOW) {
+            tendo_block blk = {(size_t)(p->written - first < WINDOW ? p->written - first : WINDOW),
+                               time, accel, p->meta.has_gyro ? gyro : NULL, status};
+            rc = tendo_reader_read_raw(r, i, first, &blk, err);
+            if (rc != TENDO_OK)
+                break;
+            p->crc[DS_TIME] = crc_update(p->crc[DS_TIME], time, blk.n * 8);
+            p->crc[DS_ACCEL] = crc_update(p->crc[DS_ACCEL], accel, blk.n * 3 * p->elem);
+            if (p->meta.has_gyro)
+                p->crc[DS_GYRO] = crc_update(p->crc[DS_GYRO], gyro, blk.n * 3 * p->elem);
+            p->crc[DS_STATUS] = crc_update(p->crc[DS_STATUS], status, blk.n);
+        }
+    }
+    free(time);
+    free(accel);
+    free(gyro);
+    free(status);
+    return rc;
+}
+
+/* Copies every root member except /analysis into the temporary file.
+ * H5Ocopy moves compressed chunks as they are, without recompressing. */
+static herr_t copy_member(hid_t src_root, const char *name, const tendo_link_info *info,
+                          void *data)
+{
+    (void)info;
+    tendo_writer *w = data;
+    if (!strcmp(name, "analysis"))
+        return 0;
+    return H5Ocopy(src_root, name, w->file, name, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
+}
+
+int tendo_writer_open_update(tendo_writer **out, const char *path, tendo_error *err)
+{
+    *out = NULL;
+    tendo_reader *r = NULL;
+    int rc = tendo_reader_open(&r, path, err);
+    if (rc != TENDO_OK)
+        return rc;
+    tendo_session_meta meta = *tendo_reader_meta(r);
+    tendo_writer *w = NULL;
+    rc = writer_create(&w, path, &meta, 1, 0, err);
+    if (rc == TENDO_OK) {
+        w->updating = 1;
+        /* The raw recording keeps the version of the software that wrote it. */
+        w->meta.software_version[0] = '\0';
+        snprintf(w->meta.software_version, sizeof w->meta.software_version, "%s",
+                 meta.software_version);
+        rc = write_root_attrs(w, err);
+    }
+    if (rc == TENDO_OK)
+        rc = take_stock(w, r, err);
+    tendo_reader_close(r);
+    if (rc == TENDO_OK) {
+        hid_t src = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hsize_t idx = 0;
+        if (src < 0 || TENDO_ITERATE_LINKS(src, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_member, w) < 0)
+            rc = tendo_h5_fail(err, TENDO_EIO, "%s: cannot copy the recording into %s", path,
+                               w->tmp_path);
+        if (src >= 0)
+            H5Fclose(src);
+    }
+    if (rc != TENDO_OK) {
+        if (w)
+            writer_free(w, 1);
+        return rc;
+    }
+    *out = w;
+    return TENDO_OK;
 }
 
 /* Re-reads every sample of the temporary file and compares counts and

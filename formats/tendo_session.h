@@ -105,6 +105,14 @@ typedef struct tendo_writer tendo_writer;
 int tendo_writer_open(tendo_writer **out, const char *final_path,
                       const tendo_session_meta *meta, int overwrite, tendo_error *err);
 
+/* Starts a rewrite of the existing session at path that keeps its recording
+ * and replaces /analysis: a temporary copy beside it holds everything but
+ * /analysis (compressed chunks copied as they are); the caller adds tables
+ * and attributes; commit verifies every sample against the original's CRCs
+ * and renames the copy over it. A crash at any point leaves the original
+ * untouched. Pods cannot be added or appended in this mode. */
+int tendo_writer_open_update(tendo_writer **out, const char *path, tendo_error *err);
+
 /* Adds a pod; its index (0, 1, ...) is written to *pod_index. */
 int tendo_writer_add_pod(tendo_writer *w, const tendo_pod_meta *pod, size_t *pod_index,
                          tendo_error *err);

@@ -152,7 +152,8 @@ static int write_session(const char *path, const sample_set *a, const sample_set
     return rc;
 }
 
-static void check_read_back(const char *path, const sample_set *a, const sample_set *b)
+static void check_read_back(const char *path, const sample_set *a, const sample_set *b,
+                            int has_analysis)
 {
     tendo_error err = {0};
     tendo_reader *r = NULL;
@@ -220,7 +221,7 @@ static void check_read_back(const char *path, const sample_set *a, const sample_
     }
     free(rows);
     CHECK(tendo_reader_exists(r, "/truth") == 1);
-    CHECK(tendo_reader_exists(r, "/analysis") == 0);
+    CHECK(tendo_reader_exists(r, "/analysis") == has_analysis);
     CHECK(tendo_reader_exists(r, "/truth/nope/deeper") == 0);
     tendo_reader_close(r);
     free(t);
@@ -304,6 +305,59 @@ static void check_refusals(const char *dir, const char *existing)
     CHECK(system(cmd) != 0);
 }
 
+/* Update mode: /analysis is added and replaced, the recording and /truth
+ * are kept bit for bit, and an aborted update leaves the file untouched. */
+static void check_update(const char *path, const char *copy_path, const sample_set *a,
+                         const sample_set *b)
+{
+    tendo_error err = {0};
+    tendo_writer *w = NULL;
+    truth_row row = {42.0, 7, "analysed"};
+    for (int round = 0; round < 2; round++) {
+        CHECK(tendo_writer_open_update(&w, path, &err) == TENDO_OK);
+        if (!w) {
+            fprintf(stderr, "update: %s\n", err.msg);
+            return;
+        }
+        size_t idx;
+        tendo_pod_meta p;
+        tendo_pod_meta_default(&p);
+        snprintf(p.serial, sizeof p.serial, "NEW");
+        CHECK(tendo_writer_add_pod(w, &p, &idx, &err) == TENDO_EINTERNAL);
+        tendo_error_clear(&err);
+        row.index = round;
+        CHECK(tendo_writer_put_table(w, "/analysis/L0001/steps", TRUTH_COLS, 3, &row,
+                                     sizeof row, 1, &err) == TENDO_OK);
+        CHECK(tendo_writer_put_attr_str(w, "/analysis", "algorithm_version", "test", &err) ==
+              TENDO_OK);
+        CHECK(tendo_writer_commit(w, &err) == TENDO_OK);
+    }
+    check_read_back(path, a, b, 1); /* samples, /truth table and attributes unchanged */
+    tendo_reader *r = NULL;
+    CHECK(tendo_reader_open(&r, path, &err) == TENDO_OK);
+    truth_row *rows = NULL;
+    size_t n = 0;
+    if (r) {
+        CHECK(tendo_reader_get_table(r, "/analysis/L0001/steps", TRUTH_COLS, 3, sizeof(truth_row),
+                                     (void **)&rows, &n, &err) == TENDO_OK);
+        CHECK(n == 1 && rows && rows[0].index == 1); /* the second round replaced the first */
+        free(rows);
+        tendo_reader_close(r);
+    }
+    /* An aborted update leaves the file byte for byte as it was. */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cp %s %s", path, copy_path);
+    CHECK(system(cmd) == 0);
+    CHECK(tendo_writer_open_update(&w, path, &err) == TENDO_OK);
+    CHECK(tendo_writer_put_attr_str(w, "/analysis", "algorithm_version", "other", &err) ==
+          TENDO_OK);
+    tendo_writer_abort(w);
+    CHECK(files_equal(path, copy_path));
+    /* Updating a file that is not a session fails like reading it. */
+    tendo_error_clear(&err);
+    CHECK(tendo_writer_open_update(&w, "/nonexistent/x.h5", &err) == TENDO_ENOINPUT);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
@@ -318,7 +372,7 @@ int main(int argc, char **argv)
     rng_state = saved; /* same block sizes the second time */
     CHECK(write_session(p2, &a, &b) == 0);
     CHECK(files_equal(p1, p2)); /* same content → same bytes */
-    check_read_back(p1, &a, &b);
+    check_read_back(p1, &a, &b, 0);
 
     tendo_error err = {0};
     tendo_report rep;
@@ -331,6 +385,9 @@ int main(int argc, char **argv)
     CHECK(rep.pod[0].gaps == gaps);
 
     check_refusals(dir, p1);
+    char p3[512];
+    snprintf(p3, sizeof p3, "%s/before-abort.h5", dir);
+    check_update(p2, p3, &a, &b);
     free_samples(&a);
     free_samples(&b);
     if (failures)
