@@ -27,6 +27,9 @@ enum { TAG_SCHEDULE = 1, TAG_POD = 2, TAG_NOISE = 3, TAG_ID = 4, TAG_HEADING = 5
 /* Lowest speeds the regressions are used at. */
 #define RUN_MIN_SPEED 1.8
 #define WALK_MAX_SPEED 2.2
+/* Time for a closing step's sole to settle flat before a rest begins, and
+ * after a rest before the next bout may start (model choice). */
+#define SETTLE_S 0.3
 /* How long after the profile ends the schedule runs on, so every sample
  * up to the end lies inside a planned motion. */
 #define TAIL_S 3.0
@@ -232,15 +235,20 @@ static int start_bout(builder *b, const tendo_sim_segment *seg, double T0)
     return add_step(b, foot, seg, v, step_time, T0 + push + swing, v * step_time);
 }
 
-/* Steps through one walk/run segment until the next contact falls at or
- * after `until`. */
-static int walk_segment(builder *b, const tendo_sim_segment *seg, double until)
+/* Steps through one walk/run segment until the next contact would fall at
+ * or after `until`. Before a rest, room is kept for the closing step and
+ * for the sole to settle flat, so the person stands still for the whole
+ * rest segment. */
+static int walk_segment(builder *b, const tendo_sim_segment *seg, double until, int rest_next)
 {
     for (;;) {
         double v = next_speed(b, seg);
         double step_time = jittered(b, nominal_step_time(seg->kind, v));
         double t_ic = b->t_last + step_time;
-        if (t_ic >= until)
+        double limit = rest_next ? until - nominal_step_time(seg->kind, v) * (1.0 + 3.0 * STEP_TIME_CV) -
+                                       SETTLE_S
+                                 : until;
+        if (t_ic >= limit)
             return 0;
         if (add_step(b, 1 - b->last_foot, seg, v, step_time, t_ic, v * step_time))
             return -1;
@@ -274,14 +282,15 @@ static int build_schedule(tendo_sim *s, const tendo_sim_profile *p)
                 double T0 = t0;
                 if (b.last_foot >= 0) { /* let the closing step settle first */
                     const foot_track *ft = &s->foot[b.last_foot];
-                    T0 = fmax(T0, ft->st[ft->n - 1].t_ff + 0.3);
+                    T0 = fmax(T0, ft->st[ft->n - 1].t_ff + SETTLE_S);
                 }
                 if (start_bout(&b, seg, T0))
                     return -1;
             }
             moving_seg = seg;
-            double until = (i + 1 == p->nseg) ? t1 + TAIL_S : t1;
-            if (walk_segment(&b, seg, until))
+            int last = i + 1 == p->nseg;
+            int rest_next = !last && p->seg[i + 1].kind == TENDO_SIM_REST;
+            if (walk_segment(&b, seg, last ? t1 + TAIL_S : t1, rest_next))
                 return -1;
         }
         t0 = t1;
