@@ -132,7 +132,7 @@ void sim_stance_eval(const sim_stance *st, double heading, double lateral, doubl
 /* The swing between two stances of one foot, precomputed. */
 typedef struct sim_swing {
     double t0, t1;
-    double c[5][6];   /* quintic coefficients in u for x, y, z, pitch, roll-free */
+    double c[4][6];   /* quintic coefficients in u: x, y, z (world), pitch */
     double clear_m;   /* bump height */
     double side_sign; /* +1 left, −1 right */
     double heading;
@@ -151,7 +151,6 @@ void sim_stance_params(sim_stance *st, tendo_sim_kind kind, tendo_sim_strike str
                        double leg_length_m, double step_time);
 
 /* Gait numbers for a speed (see SIMULATOR.md). */
-double sim_push_duration(const sim_stance *st);
 double sim_swing_duration(tendo_sim_kind kind, double v, double leg_length_m);
 
 #endif

@@ -179,11 +179,6 @@ void sim_stance_params(sim_stance *st, tendo_sim_kind kind, tendo_sim_strike str
     st->clear_m = kind == TENDO_SIM_WALK ? 0.06 : fmin(0.35, 0.10 + 0.05 * (v - 2.0));
 }
 
-double sim_push_duration(const sim_stance *st)
-{
-    return st->t_to - st->t_ho;
-}
-
 /* Quintic Hermite coefficients (in u ∈ [0,1]) matching value, first and
  * second derivative at both ends; T is the duration in seconds. */
 static void hermite5(double p0, double v0, double a0, double p1, double v1, double a1, double T,
