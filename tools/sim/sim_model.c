@@ -155,8 +155,11 @@ void sim_stance_params(sim_stance *st, tendo_sim_kind kind, tendo_sim_strike str
         st->th_ic = 3.0 * DEG;
     else
         st->th_ic = -8.0 * DEG;
-    /* The sole slaps flat: start the roll at 1.2× its mean rate (model choice). */
-    st->om_ic = -1.2 * st->th_ic / fmax(st->t_ff - st->t_ic, 1e-3);
+    /* The foot arrives with its pitch rate near zero and the ground reaction
+     * then slaps the sole flat: the roll starts from rest (zero rate and
+     * angular acceleration at contact) and peaks at 1.875× its mean rate
+     * half-way (model choice). */
+    st->om_ic = 0.0;
 
     /* Sole angle at toe-off (model choice): −40° walking; running −40°
      * at 3 m/s, 4° more plantarflexion per m/s, within −35…−65°. */
