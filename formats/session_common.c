@@ -47,6 +47,17 @@ int tendo_serial_is_valid(const char *serial)
     return 1;
 }
 
+void tendo_session_id_format(const uint8_t bytes[16], char out[40])
+{
+    uint8_t b[16];
+    memcpy(b, bytes, sizeof b);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
 /* ------------------------------------------------------------------ time */
 
 void tendo_time_format_iso(int64_t time_us, char *out, size_t out_size)

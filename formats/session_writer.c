@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -42,6 +41,7 @@ struct tendo_writer {
     char final_path[PATH_MAX];
     char tmp_path[PATH_MAX];
     int overwrite;
+    int derive_id; /* no session id given: derive it from the content at commit */
     int updating; /* opened by tendo_writer_open_update: no new samples */
     hid_t file;
     tendo_session_meta meta;
@@ -51,26 +51,37 @@ struct tendo_writer {
 
 static const char *DS_NAME[DS_COUNT] = {"time", "accel", "gyro", "status"};
 
-static void make_uuid(char out[40])
+/* FNV-1a, 64 bit (Fowler, Noll, Vo): a fast, well-spread hash for ids. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
-    unsigned char b[16];
-    FILE *f = fopen("/dev/urandom", "rb");
-    size_t got = f ? fread(b, 1, sizeof b, f) : 0;
-    if (f)
-        fclose(f);
-    if (got != sizeof b) {
-        /* No urandom: fall back to a weaker but still unique-enough seed. */
-        uint64_t x = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)b;
-        for (int i = 0; i < 16; i++) {
-            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-            b[i] = (unsigned char)(x >> 56);
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The content-derived session id: start, athlete and, per pod, serial,
+ * sample count and CRC-32s, hashed twice with different offset bases to
+ * fill 128 bits. */
+static void derive_session_id(tendo_writer *w)
+{
+    uint64_t h[2] = {14695981039346656037ULL, 0x6c62272e07bb0142ULL};
+    for (int k = 0; k < 2; k++) {
+        h[k] = fnv1a(h[k], &w->meta.start_time_us, sizeof w->meta.start_time_us);
+        h[k] = fnv1a(h[k], w->meta.athlete_id, strlen(w->meta.athlete_id));
+        for (size_t i = 0; i < w->npods; i++) {
+            const pod_writer *p = &w->pods[i];
+            h[k] = fnv1a(h[k], p->meta.serial, strlen(p->meta.serial));
+            h[k] = fnv1a(h[k], &p->written, sizeof p->written);
+            h[k] = fnv1a(h[k], p->crc, sizeof p->crc);
         }
     }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4, RFC 4122 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    uint8_t bytes[16];
+    for (int i = 0; i < 16; i++)
+        bytes[i] = (uint8_t)(h[i / 8] >> (8 * (i % 8)));
+    tendo_session_id_format(bytes, w->meta.session_id);
 }
 
 /* Closes a pod's HDF5 handles and frees its buffers; keeps its metadata,
@@ -145,8 +156,7 @@ static int writer_create(tendo_writer **out, const char *final_path,
     snprintf(w->final_path, sizeof w->final_path, "%s", final_path);
     w->overwrite = overwrite;
     w->meta = *meta;
-    if (!w->meta.session_id[0])
-        make_uuid(w->meta.session_id);
+    w->derive_id = !w->meta.session_id[0];
     if (!w->meta.source[0])
         snprintf(w->meta.source, sizeof w->meta.source, "import");
     snprintf(w->meta.software_version, sizeof w->meta.software_version, "tendo %s",
@@ -717,6 +727,11 @@ int tendo_writer_commit(tendo_writer *w, tendo_error *err)
     if (rc == TENDO_OK && w->npods == 0)
         rc = tendo_error_set(err, TENDO_EDATA, "%s: a session needs at least one pod",
                              w->final_path);
+    if (rc == TENDO_OK && w->derive_id) {
+        derive_session_id(w);
+        if (tendo_h5_put_str(w->file, "session_id", w->meta.session_id) < 0)
+            rc = tendo_h5_fail(err, TENDO_EIO, "%s: cannot write session_id", w->tmp_path);
+    }
     for (size_t i = 0; i < w->npods; i++)
         close_pod(&w->pods[i]);
     if (w->file > 0) {

@@ -48,7 +48,9 @@ enum {
 
 /* Root attributes. Strings are NUL-terminated. */
 typedef struct tendo_session_meta {
-    char session_id[40];     /* UUID; the writer makes a random one when empty */
+    char session_id[40];     /* UUID; when empty the writer derives one from the
+                                content (start, athlete, pods, every sample's
+                                CRC-32), so one recording always gets one id */
     char athlete_id[64];     /* may be empty */
     int64_t start_time_us;   /* reference time, µs since the Unix epoch (UTC);
                                 all "seconds" in /analysis and /truth count from it */
@@ -89,6 +91,10 @@ typedef struct tendo_block {
 /* Fills a tendo_pod_meta with defaults: foot, 1000 Hz, int16, ±32 g,
  * ±4000 °/s and the matching conversions, gyro present. */
 void tendo_pod_meta_default(tendo_pod_meta *pod);
+
+/* Formats 16 bytes as a UUID string ("xxxxxxxx-xxxx-4xxx-8xxx-…"), setting
+ * the RFC 4122 version-4 and variant bits. */
+void tendo_session_id_format(const uint8_t bytes[16], char out[40]);
 
 /* Formats µs since the epoch as ISO 8601 UTC ("2026-11-21T07:30:00.000000Z"). */
 void tendo_time_format_iso(int64_t time_us, char *out, size_t out_size);

@@ -605,12 +605,7 @@ static void make_session_id(tendo_sim *s)
         for (int k = 0; k < 8; k++)
             b[i + k] = (uint8_t)(x >> (8 * k));
     }
-    b[6] = (uint8_t)((b[6] & 0x0F) | 0x40); /* version 4 layout, seeded */
-    b[8] = (uint8_t)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-    snprintf(s->session_id, sizeof s->session_id,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    tendo_session_id_format(b, s->session_id); /* seeded, in the version-4 layout */
 }
 
 int tendo_sim_create(tendo_sim **out, const tendo_sim_profile *p, const tendo_sim_options *opt,
