@@ -88,10 +88,24 @@ def write_bytes(data):
     return run
 
 
+def clip_and_gap(f):
+    """Full-scale counts on a few samples, a status flag on others, two gaps."""
+    g = f["sensors/P1"]
+    a, gy, st, t = g["accel"][:], g["gyro"][:], g["status"][:], g["time"][:]
+    a[[10, 11, 12], 2] = 32767
+    a[40, 0] = -32768
+    gy[90, 1] = 32767
+    st[[60, 61]] |= 1          # accel clipped, flagged by the pod
+    st[150] |= 4               # gap flagged by the pod (spacing unchanged)
+    t[120:] += 35000           # a 35 ms hole after sample 119
+    g["accel"][...], g["gyro"][...], g["status"][...], g["time"][...] = a, gy, st, t
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     case("good-int16.h5", 0, "P1")
     case("good-float32.h5", 0, "P1", storage="float32")
+    case("good-clipped-gaps.h5", 0, "P1", edit(clip_and_gap))
     case("not-hdf5.h5", 65, "not an HDF5 file", write_bytes(b"t,ax,ay,az\n0,1,2,3\n"))
     case("empty.h5", 65, "not an HDF5 file", write_bytes(b""))
     case("truncated.h5", 65, "damaged or truncated", truncate)
