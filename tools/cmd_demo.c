@@ -17,8 +17,8 @@
 static const char USAGE[] =
     "usage: tendo demo [--out DIR]\n"
     "\n"
-    "Shows tendo at work with no hardware: simulates a 6-minute run with two\n"
-    "foot pods (warm-up walk, easy running, a faster block, walk), checks the\n"
+    "Shows tendo at work with no hardware: simulates a 6-minute session with\n"
+    "two foot pods (standing, a walk, running at 3.2 m/s, a walk), checks the\n"
     "session file, shows the real gaitmap walking recording shipped in\n"
     "sample-data/, and exports the run as CSV. Every step prints the command\n"
     "that does it, so you can repeat it on your own data.\n"
