@@ -180,6 +180,15 @@ int tendo_h5_fail(tendo_error *err, int code, const char *fmt, ...)
     return tendo_error_set(err, code, "%s", msg);
 }
 
+void tendo_h5_select_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t *fspace,
+                          hid_t *mspace)
+{
+    hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {n, (hsize_t)cols};
+    *fspace = H5Dget_space(ds);
+    H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    *mspace = H5Screate_simple(cols > 1 ? 2 : 1, count, NULL);
+}
+
 hid_t tendo_h5_gcpl(void)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);

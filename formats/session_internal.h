@@ -59,6 +59,12 @@ int tendo_h5_get_f64(hid_t obj, const char *name, double *out);
  * else laid out at the columns' offsets within row_size (memory). */
 hid_t tendo_h5_compound(const tendo_column *cols, size_t ncols, size_t row_size, int packed);
 
+/* Selects rows [first, first + n) (all cols) of a 1-D ([N]) or 2-D ([N,cols])
+ * dataset: *fspace gets the file selection, *mspace a matching memory
+ * space. The caller closes both. */
+void tendo_h5_select_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t *fspace,
+                          hid_t *mspace);
+
 /* Group creation property list without object timestamps, so the same
  * content gives the same bytes. Caller closes it. */
 hid_t tendo_h5_gcpl(void);

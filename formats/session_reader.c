@@ -427,10 +427,8 @@ int tendo_reader_exists(const tendo_reader *r, const char *path)
 
 static int read_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t mtype, void *buf)
 {
-    hid_t fspace = H5Dget_space(ds);
-    hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {n, (hsize_t)cols};
-    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
-    hid_t mspace = H5Screate_simple(cols > 1 ? 2 : 1, count, NULL);
+    hid_t fspace, mspace;
+    tendo_h5_select_rows(ds, first, n, cols, &fspace, &mspace);
     herr_t rc = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
     H5Sclose(mspace);
     H5Sclose(fspace);

@@ -332,10 +332,8 @@ static int write_rows(hid_t ds, int64_t first, size_t rows, int cols, hid_t mtyp
     hsize_t new_dims[2] = {(hsize_t)first + rows, (hsize_t)cols};
     if (H5Dset_extent(ds, new_dims) < 0)
         return -1;
-    hid_t fspace = H5Dget_space(ds);
-    hsize_t start[2] = {(hsize_t)first, 0}, count[2] = {rows, (hsize_t)cols};
-    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
-    hid_t mspace = H5Screate_simple(cols > 1 ? 2 : 1, count, NULL);
+    hid_t fspace, mspace;
+    tendo_h5_select_rows(ds, first, rows, cols, &fspace, &mspace);
     herr_t rc = H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
     H5Sclose(mspace);
     H5Sclose(fspace);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int cli_fail(const char *cmd, const tendo_error *err)
@@ -52,6 +53,25 @@ int cli_parse_int64(const char *cmd, const char *option, const char *text, int64
                          option, lo, hi, text ? text : "");
     *out = (int64_t)v;
     return 0;
+}
+
+int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                     const char **value)
+{
+    size_t len = strlen(name);
+    const char *arg = argv[*i];
+    if (strncmp(arg, name, len) != 0)
+        return 0;
+    if (arg[len] == '=') {
+        *value = arg + len + 1;
+        return 1;
+    }
+    if (arg[len] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return cli_usage(cmd, "%s needs a value", name);
+    *value = argv[++*i];
+    return 1;
 }
 
 void cli_print_json_line(cJSON *obj)

@@ -28,6 +28,12 @@ int cli_parse_double(const char *cmd, const char *option, const char *text, doub
 int cli_parse_int64(const char *cmd, const char *option, const char *text, int64_t lo,
                     int64_t hi, int64_t *out);
 
+/* Matches argv[*i] against "--name VALUE" or "--name=VALUE". Returns 0 when
+ * argv[*i] is another option, 1 with *value set (and *i advanced past a
+ * separate value), or 64 after a usage message when the value is missing. */
+int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                     const char **value);
+
 /* Prints a JSON object on one line to stdout (JSON Lines) and frees it. */
 void cli_print_json_line(cJSON *obj);
 

@@ -98,26 +98,6 @@ static void print_help(FILE *out)
 
 /* ------------------------------------------------------------- options */
 
-/* Matches argv[*i] against "--name VALUE" or "--name=VALUE". Returns 0 when
- * it is another option, 1 with *value set, or 64 after a usage message when
- * the value is missing. */
-static int match_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t len = strlen(name);
-    const char *arg = argv[*i];
-    if (strncmp(arg, name, len) != 0)
-        return 0;
-    if (arg[len] == '=') {
-        *value = arg + len + 1;
-        return 1;
-    }
-    if (arg[len] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return cli_usage(CMD, "%s needs a value", name);
-    *value = argv[++*i];
-    return 1;
-}
 
 static int valid_serial(const char *s)
 {
@@ -199,7 +179,7 @@ static int parse_args(int argc, char **argv, import_opts *o)
             {"--serial-left", &o->serial[0]}, {"--serial-right", &o->serial[1]},
         };
         for (size_t k = 0; !m && k < sizeof with_value / sizeof with_value[0]; k++)
-            m = match_value(argc, argv, &i, with_value[k].name, with_value[k].dst);
+            m = cli_option_value(CMD, argc, argv, &i, with_value[k].name, with_value[k].dst);
         if (m == CLI_EXIT_USAGE)
             return m;
         if (m)

@@ -72,24 +72,6 @@ static void print_help(FILE *out)
 
 /* ------------------------------------------------------------- options */
 
-/* "--name VALUE" or "--name=VALUE": 0 not this option, 1 matched, 64 error. */
-static int match_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t len = strlen(name);
-    const char *arg = argv[*i];
-    if (strncmp(arg, name, len) != 0)
-        return 0;
-    if (arg[len] == '=') {
-        *value = arg + len + 1;
-        return 1;
-    }
-    if (arg[len] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return cli_usage(CMD, "%s needs a value", name);
-    *value = argv[++*i];
-    return 1;
-}
 
 /* Parses argv into o; returns -1 to go on, or an exit code (0 for --help). */
 static int parse_args(int argc, char **argv, sim_cli *o)
@@ -114,14 +96,14 @@ static int parse_args(int argc, char **argv, sim_cli *o)
             o->ideal = 1;
             continue;
         }
-        if ((m = match_value(argc, argv, &i, "--out", &o->out)) ||
-            (m = match_value(argc, argv, &i, "--profile", &o->profile)) ||
-            (m = match_value(argc, argv, &i, "--minutes", &minutes)) ||
-            (m = match_value(argc, argv, &i, "--speed", &speed)) ||
-            (m = match_value(argc, argv, &i, "--rate", &rate)) ||
-            (m = match_value(argc, argv, &i, "--seed", &seed)) ||
-            (m = match_value(argc, argv, &i, "--athlete", &o->athlete)) ||
-            (m = match_value(argc, argv, &i, "--start", &o->start))) {
+        if ((m = cli_option_value(CMD, argc, argv, &i, "--out", &o->out)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--profile", &o->profile)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--minutes", &minutes)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--speed", &speed)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--rate", &rate)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--seed", &seed)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--athlete", &o->athlete)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--start", &o->start))) {
             if (m != 1)
                 return m;
             continue;
