@@ -5,7 +5,9 @@
  * lands under the final name is exactly what was appended.
  */
 #define _GNU_SOURCE /* renameat2 */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -133,6 +135,33 @@ static int write_root_attrs(tendo_writer *w, tendo_error *err)
     return TENDO_OK;
 }
 
+/* Removes temporary files that writers killed before commit left beside
+ * final_path (".NAME.PID.partial" whose PID is no longer running, or is
+ * ours): they never held anything under a final name, so they are garbage. */
+static void remove_stale_partials(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (name[0] != '.' || strncmp(name + 1, base, blen) != 0 || name[1 + blen] != '.')
+            continue;
+        char *end = NULL;
+        long pid = strtol(name + 2 + blen, &end, 10);
+        if (pid <= 0 || !end || strcmp(end, ".partial") != 0)
+            continue;
+        if (pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            char path[PATH_MAX];
+            if (snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path)
+                unlink(path);
+        }
+    }
+    closedir(d);
+}
+
 /* Creates the temporary file and writes the root attributes; /sensors is
  * created empty when with_sensors is set (a new session), not when an
  * update copies it over. */
@@ -179,7 +208,7 @@ static int writer_create(tendo_writer **out, const char *final_path,
         free(w);
         return tendo_error_set(err, TENDO_EUSAGE, "%s: path too long", final_path);
     }
-    unlink(w->tmp_path); /* a leftover of this same pid from a crash */
+    remove_stale_partials(dir, base);
 
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     H5Pset_obj_track_times(fcpl, 0);
