@@ -3,25 +3,32 @@
  * gait events and per-stride strapdown integration, with bounded memory.
  *
  * Signal: the pitch rate p = -ω_y in the foot frame (toes up positive),
- * low-passed zero-phase at 30 Hz (module filter.c). Per foot and stride:
+ * low-passed zero-phase at 50 Hz (module filter.c). Per foot and stride:
  *   - mid-swing: a peak of p (the foot swings toes-up); the strides' cycle
  *     runs mid-swing to mid-swing (Falbriard et al. 2018, Front. Physiol.
  *     9:610; Mariani et al. 2013, Gait & Posture);
- *   - toe-off (terminal contact): the minimum of p in the half cycle before
- *     the mid-swing peak — the push-off's fastest toes-down rotation
- *     (Falbriard 2018's most precise TC feature, precision 4 ± 2 ms vs force
- *     plates in running);
- *   - initial contact: the minimum of p in the half cycle after mid-swing is
- *     the foot slap (Falbriard 2018's IC feature); the contact itself is the
- *     instant the toes-up rotation stops, the last downward zero crossing
- *     of p before that minimum (the ground stops the toes-up rotation). Rampp
- *     et al. 2015 (IEEE TBME 62:1089) search the same interval and refine
- *     with the antero-posterior acceleration; the crossing is our variant
- *     (no accelerometer axis needed). In walking the slap minimum trails
- *     contact by ~60 ms, which is why the crossing is used; with no
- *     crossing, the minimum is taken;
- *   - mid-stance (zero velocity): centre of the 100 ms window of least gyro
- *     energy between contact and the next toe-off (Rampp et al. 2015).
+ *   - toe-off (terminal contact): the push-off trough of p the swing rises
+ *     from — the fastest toes-down rotation (Falbriard 2018's most precise
+ *     TC feature, precision 4 ± 2 ms vs force plates in running);
+ *   - initial contact, running (duty factor < 0.5): the onset of the impact
+ *     in the accelerometer (the foot is stopped within milliseconds), found
+ *     between mid-swing and 50 ms after the gyroscope's candidate below —
+ *     acceleration refinement of a gyroscope window as in Rampp et al. 2015
+ *     (IEEE TBME 62:1089), with the impact-onset features of Falbriard 2018
+ *     and gaitmap's Herzer detector. Falbriard 2018's own running IC
+ *     feature, the slap minimum of p, trails contact by a speed-dependent
+ *     10–30 ms that they propose to correct by speed; the impact needs no
+ *     correction and serves every footstrike (a forefoot landing has no
+ *     slap at all);
+ *   - initial contact, walking: the heel touches down gently, and the
+ *     instant the toes-up rotation stops — the last downward zero crossing
+ *     of p before the slap minimum — marks it (gaitmap: within ~1 sample of
+ *     motion capture, the impact transient ~15 ms later); after a fore- or
+ *     midfoot landing (the heel drops, p rises after the impact) the impact
+ *     onset is taken instead;
+ *   - mid-stance (zero velocity): centre of the window of least gyro energy
+ *     between contact and the next toe-off (Rampp et al. 2015), 100 ms or a
+ *     third of the contact if shorter.
  * Each stride (zero velocity → zero velocity) is then integrated (zupt.c).
  *
  * Memory: samples live in one linear buffer of BUF_S seconds; samples no
@@ -59,9 +66,25 @@
 #define MIN_SWING_PITCH_DEG 20.0
 /* Walk/run boundary: duty factor 0.5 (running has a flight phase). */
 #define RUN_DUTY_FACTOR 0.5
-/* Zero-velocity window: 100 ms (Rampp 2015; gaitmap default), at most half
- * the contact so short running contacts still fit. */
+/* Zero-velocity window: 100 ms (Rampp 2015; gaitmap default), at most a
+ * third of the contact: a fast running contact (~160 ms at 6 m/s) keeps
+ * the sole flat for only some 50-60 ms, and a longer window averages the
+ * landing's roll into the starting attitude (design choice: with half the
+ * contact, simulated forefoot strides at 6 m/s came out 10% short). */
 #define ZV_WIN_S 0.100
+/* The impact is sought from mid-swing to 50 ms after the gyroscope's
+ * contact candidate (the end of the toes-up rotation, else the slap
+ * minimum), as Rampp et al. 2015 refine that candidate with the
+ * acceleration up to 50 ms after it; from mid-swing on, because a forefoot
+ * landing's impact comes before the heel drop that ends the rotation.
+ * Without the bound, a stride ending in a turn can take a shuffle's jolt
+ * for its impact (gaitmap, right foot at 17.9 s). */
+#define IMPACT_AFTER_S 0.050
+/* A heel drop turns the foot toes-up by ~8° or more (a forefoot strike
+ * lands ~8° toes-down or more: Altman & Davis 2012, Gait Posture 35:298)
+ * within ~50 ms, i.e. at 3 rad/s or more on average; 0.5 rad/s (29°/s)
+ * is well clear of sensor noise (~0.01 rad/s) and filter ripple. */
+#define HEEL_DROP_RADPS 0.5
 #define BUF_S 20.0
 #define KEEP_S 3.5
 #define CALIB_S 30.0
@@ -91,6 +114,7 @@ struct tendo_an_gait {
     size_t npk;
     long prev_pk;         /* last finalised peak, -1 none */
     double zv_carry;      /* zero-velocity instant after the last stride (samples), <0 none */
+    size_t zv_carry_w;    /* its window length (samples) */
     int finishing;
 
     tendo_an_stride *q;
@@ -228,13 +252,87 @@ static size_t argmin_p(const tendo_an_gait *g, size_t lo, size_t hi)
     return best;
 }
 
+/* Toe-off: the push-off trough of p that the swing rises from, found by
+ * walking back from the mid-swing peak at hi down the swing's rising edge
+ * to the first local minimum below zero (not before lo). Falbriard 2018's
+ * TC feature is this minimum; taking the one adjacent to the swing, rather
+ * than the lowest in a window, keeps the foot slap of the previous contact
+ * (deeper than a slow push-off) or a long transitional swing from being
+ * taken for it. */
+static size_t push_off(const tendo_an_gait *g, size_t lo, size_t hi)
+{
+    size_t i = hi;
+    while (i > lo && (P(g, i - 1) < P(g, i) || !(P(g, i) < 0)))
+        i--;
+    return i;
+}
+
+/* |a_k - 2 a_(k-1) + a_(k-2)|²: how far sample k departs from the
+ * straight-line prediction of the two before it. Smooth motion (the swing)
+ * leaves it near zero at any rate; an impact makes it jump. */
+static double residual2(const tendo_an_gait *g, size_t k)
+{
+    const float *a = g->acc + 3 * (k - g->base), *b = a - 3, *c = a - 6;
+    double r[3] = {a[0] - 2 * b[0] + c[0], a[1] - 2 * b[1] + c[1], a[2] - 2 * b[2] + c[2]};
+    return an_dot(r, r);
+}
+
+/* Onset of the foot's impact on the ground, as a fractional sample index.
+ * Contact is the sharpest change of acceleration in a stride (a running
+ * foot is stopped within ~10 ms): the acceleration-derivative IC features
+ * of Falbriard et al. 2018 (k10, k12: the impact's onset before the
+ * acceleration maximum), gaitmap's Herzer detector (Küderle et al. 2024,
+ * IEEE OJEMB 5:1: maximum of the acceleration derivative after mid-swing)
+ * and Rampp et al. 2015 (acceleration refinement of the gyroscope
+ * candidate). The onset is the first sample k in [lo, hi] whose departure
+ * from the straight line through the two samples before it reaches a
+ * sixth of the largest departure in the window: the straight-line
+ * residual ignores the swing's own smooth acceleration; the first such
+ * sample is the first contact, not the sole slapping flat after it (which
+ * can be as sharp); a sixth catches an impact's first sample even when
+ * the impact spans only one or two samples (200 Hz). Contact lies between
+ * samples k-1 and k: k - 0.5 is returned (error within half a sample).
+ * NAN if the window is empty. */
+static double impact_onset(const tendo_an_gait *g, size_t lo, size_t hi)
+{
+    if (lo < g->base + 2)
+        lo = g->base + 2;
+    if (hi >= g->base + g->n_raw)
+        hi = g->base + g->n_raw - 1;
+    if (hi <= lo)
+        return NAN;
+    double best = 0;
+    for (size_t k = lo; k <= hi; k++)
+        best = fmax(best, residual2(g, k));
+    if (!(best > 0))
+        return NAN;
+    size_t k = lo;
+    while (residual2(g, k) < best / 36) /* (1/6)², squared norms */
+        k++;
+    return (double)k - 0.5;
+}
+
+/* 1 if the foot rotated toes-up after the impact at imp, before the
+ * zero crossing at zc: p rises HEEL_DROP_RADPS above its value at the
+ * impact. After a fore- or midfoot landing the heel drops to the ground
+ * (the foot rotates toes-up about the ball; Lieberman et al. 2010, Nature
+ * 463:531); after a heel strike, and in late swing, p only falls. */
+static int heel_drop(const tendo_an_gait *g, double imp, double zc)
+{
+    size_t i0 = (size_t)ceil(imp), i1 = (size_t)zc;
+    float top = P(g, i0);
+    for (size_t i = i0; i <= i1; i++)
+        top = P(g, i) > top ? P(g, i) : top;
+    return top - P(g, i0) >= HEEL_DROP_RADPS;
+}
+
 /* Centre of the least-gyro-energy window of w samples within [lo, hi]. */
 static double zero_velocity(const tendo_an_gait *g, size_t lo, size_t hi, size_t *w_out)
 {
     size_t span = hi > lo ? hi - lo : 0;
     size_t w = (size_t)(ZV_WIN_S * g->fs + 0.5);
-    if (w > span / 2)
-        w = span / 2;
+    if (w > span / 3)
+        w = span / 3;
     if (w < 1)
         w = 1;
     *w_out = w;
@@ -273,9 +371,12 @@ static int finalise(tendo_an_gait *g)
     size_t to_lo = pk >= g->base + hminus ? pk - hminus : g->base;
     size_t ic_hi = pk + hplus < hi_lim ? pk + hplus : hi_lim;
 
-    size_t to_i = argmin_p(g, to_lo, pk);
-    size_t m_i = argmin_p(g, pk, ic_hi);
+    /* toe-off: the push-off trough just before the mid-swing */
+    size_t to_i = push_off(g, to_lo, pk);
     double to = parabolic(g, to_i, to_lo, pk);
+    /* gyroscope IC candidates: the slap minimum after mid-swing, and the
+     * end of the toes-up rotation before it (walking, see below) */
+    size_t m_i = argmin_p(g, pk, ic_hi);
     double ic_min = parabolic(g, m_i, pk, ic_hi), ic = ic_min;
     for (size_t i = m_i; i > pk; i--) /* last downward zero crossing before the slap */
         if (P(g, i - 1) > 0 && P(g, i) <= 0) {
@@ -284,47 +385,61 @@ static int finalise(tendo_an_gait *g)
             break;
         }
 
-    /* zero velocity after contact: up to the next toe-off, or 1 s */
     double to_next = NAN;
     size_t zv1_hi;
     if (next_close) {
-        size_t nlo = g->pk[1] - (g->pk[1] - pk) / 2;
-        size_t tn = argmin_p(g, nlo, g->pk[1]);
-        to_next = parabolic(g, tn, nlo, g->pk[1]);
+        size_t pk1 = g->pk[1], nlo = pk1 - (pk1 - pk) * 3 / 4;
+        size_t tn = push_off(g, nlo, pk1);
+        to_next = parabolic(g, tn, nlo, pk1);
         zv1_hi = tn;
-        /* Running is gait with a flight phase: duty factor (contact / stride)
-         * below 0.5 (Novacheck 1998, Gait & Posture 7:77). Measured with the
-         * later IC candidate it stays > 0.55 in walking. In running the
-         * toes-up rotation ends well before contact (the foot is already
-         * pitching down for landing), and the slap minimum is Falbriard
-         * 2018's validated IC feature: use it there. */
-        double duty = (to_next - ic_min) / (double)(g->pk[1] - pk);
+        /* Running is gait with a flight phase: duty factor (contact /
+         * stride) below 0.5 (Novacheck 1998, Gait & Posture 7:77). There the
+         * contact is the impact onset. In walking the heel touches down
+         * gently and the end of the toes-up rotation (the zero crossing)
+         * marks it (gaitmap: within ~1 sample of motion capture, while the
+         * impact transient follows ~15 ms later) — unless the crossing
+         * follows an impact that set the foot rotating toes-up: then it is
+         * the heel dropping after a fore- or midfoot landing (a slow jog at
+         * the walk/run boundary), on the ground since the impact. */
+        size_t imp_hi = (size_t)ic + (size_t)(IMPACT_AFTER_S * g->fs);
+        double imp = impact_onset(g, pk, imp_hi < tn ? imp_hi : tn);
+        double duty = (to_next - (isfinite(imp) ? imp : ic_min)) / (double)(pk1 - pk);
         if (duty < RUN_DUTY_FACTOR)
-            ic = ic_min;
+            ic = isfinite(imp) ? imp : ic_min;
+        else if (imp < ic && heel_drop(g, imp, ic))
+            ic = imp;
     } else {
         zv1_hi = (size_t)ic + H < hi_lim ? (size_t)ic + H : hi_lim;
     }
-    size_t w;
+    size_t w = 1;
     size_t ic_s = (size_t)ceil(ic);
+    size_t w0 = g->zv_carry_w;
     double zv1 = ic_s < zv1_hi ? zero_velocity(g, ic_s, zv1_hi, &w) : NAN;
     double zv0 = g->zv_carry;
     if (!(zv0 >= 0) || zv0 >= to || zv0 < (double)g->base) {
         size_t lo = to_i >= g->base + H ? to_i - H : g->base;
         if (g->prev_pk >= 0 && (size_t)g->prev_pk > lo)
             lo = (size_t)g->prev_pk;
-        zv0 = lo < to_i ? zero_velocity(g, lo, to_i, &w) : NAN;
+        zv0 = lo < to_i ? zero_velocity(g, lo, to_i, &w0) : NAN;
     }
     g->zv_carry = next_close ? zv1 : -1;
+    g->zv_carry_w = w;
     g->prev_pk = (long)pk;
     memmove(g->pk, g->pk + 1, (g->npk - 1) * sizeof *g->pk);
     g->npk--;
 
-    double pitch = 0; /* toes-up rotation from toe-off to contact */
-    for (size_t i = to_i; i < (size_t)ic; i++)
+    /* Toes-up rotation from the deepest push-off since mid-stance to
+     * contact: a shuffle or a pivot in a turn pushes off more than once
+     * and rotates little overall (9-16° in the gaitmap turn), however
+     * clean its last trough. */
+    double pitch = 0;
+    size_t from = zv0 > (double)to_lo && zv0 < (double)to_i ? (size_t)ceil(zv0) : to_lo;
+    for (size_t i = argmin_p(g, from, to_i); i < (size_t)ic; i++)
         pitch += P(g, i) / g->fs;
     /* a stride needs a push-off (p < 0 at toe-off), a real swing, order and
      * both rests */
-    if (!(P(g, to_i) < 0) || pitch < MIN_SWING_PITCH_DEG * M_PI / 180 || !(zv0 < to && to < (double)pk && (double)pk < ic && ic < zv1))
+    if (!(P(g, to_i) < 0) || pitch < MIN_SWING_PITCH_DEG * M_PI / 180 ||
+        !(zv0 < to && to < (double)pk && (double)pk < ic && ic < zv1))
         return 1;
 
     tendo_an_stride s = {0};
@@ -339,7 +454,7 @@ static int finalise(tendo_an_gait *g)
     s.peak_swing_radps = P(g, pk);
 
     size_t i0 = (size_t)(zv0 + 0.5), i1 = (size_t)(zv1 + 0.5);
-    size_t wz = (size_t)(ZV_WIN_S * g->fs / 2 + 0.5); /* half window around zv0 for g */
+    size_t wz = w0 / 2; /* the zero-velocity window around zv0 gives g */
     size_t a_lo = i0 >= g->base + wz ? i0 - wz : g->base, a_hi = i0 + wz;
     double a0[3] = {0, 0, 0};
     for (size_t i = a_lo; i <= a_hi; i++)
@@ -379,8 +494,9 @@ static int process(tendo_an_gait *g, tendo_error *err)
         size_t lo = i >= g->base + back ? i - back : g->base;
         size_t hi = i + fwd < avail ? i + fwd : avail - 1;
         int ok = 1;
+        /* ties (a flat top of equal values) go to the last sample */
         for (size_t j = lo; ok && j <= hi; j++)
-            ok = j == i || (j < i ? P(g, j) < v : P(g, j) <= v);
+            ok = j == i || (j < i ? P(g, j) <= v : P(g, j) < v);
         if (!ok)
             continue;
         if (g->npk == sizeof g->pk / sizeof *g->pk)
