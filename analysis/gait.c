@@ -85,6 +85,11 @@
  * within ~50 ms, i.e. at 3 rad/s or more on average; 0.5 rad/s (29°/s)
  * is well clear of sensor noise (~0.01 rad/s) and filter ripple. */
 #define HEEL_DROP_RADPS 0.5
+/* Impact peak: the largest specific force in the first 50 ms of contact,
+ * where the heel-strike transient lies (it peaks within the first ~10% of
+ * stance, 10-30 ms: Lieberman et al. 2010; Bailey & Harle 2014 for foot-
+ * mounted IMUs). */
+#define IMPACT_WIN_S 0.050
 #define BUF_S 20.0
 #define KEEP_S 3.5
 #define CALIB_S 30.0
@@ -387,6 +392,7 @@ static int finalise(tendo_an_gait *g)
 
     double to_next = NAN;
     size_t zv1_hi;
+    int running = 0;
     if (next_close) {
         size_t pk1 = g->pk[1], nlo = pk1 - (pk1 - pk) * 3 / 4;
         size_t tn = push_off(g, nlo, pk1);
@@ -404,7 +410,8 @@ static int finalise(tendo_an_gait *g)
         size_t imp_hi = (size_t)ic + (size_t)(IMPACT_AFTER_S * g->fs);
         double imp = impact_onset(g, pk, imp_hi < tn ? imp_hi : tn);
         double duty = (to_next - (isfinite(imp) ? imp : ic_min)) / (double)(pk1 - pk);
-        if (duty < RUN_DUTY_FACTOR)
+        running = duty < RUN_DUTY_FACTOR;
+        if (running)
             ic = isfinite(imp) ? imp : ic_min;
         else if (imp < ic && heel_drop(g, imp, ic))
             ic = imp;
@@ -452,6 +459,24 @@ static int finalise(tendo_an_gait *g)
     s.contact_s = s.t_to_next - s.t_ic;
     s.swing_s = s.t_ic - s.t_to;
     s.peak_swing_radps = P(g, pk);
+    s.running = running;
+    /* Sole angle at contact: the rotation from contact to the flat foot at
+     * mid-stance, run backwards (toes up positive), as foot-IMU studies
+     * measure the foot strike angle (e.g. Falbriard et al. 2020, Front.
+     * Bioeng. Biotechnol. 8:585; Altman & Davis 2012 for its classes). */
+    double rot = 0;
+    for (size_t i = (size_t)ceil(ic); i < (size_t)zv1; i++)
+        rot += P(g, i) / g->fs;
+    s.strike_angle_deg = -rot * 180 / M_PI;
+    /* Impact: the peak specific force in the first IMPACT_WIN_S of contact. */
+    double peak = 0;
+    size_t i_imp = (size_t)ceil(ic), i_end = i_imp + (size_t)(IMPACT_WIN_S * g->fs);
+    for (size_t i = i_imp; i <= i_end && i < g->base + g->n_raw; i++) {
+        const float *a = g->acc + 3 * (i - g->base);
+        double m = (double)a[0] * a[0] + (double)a[1] * a[1] + (double)a[2] * a[2];
+        peak = m > peak ? m : peak;
+    }
+    s.impact_g = sqrt(peak) / AN_G0;
 
     size_t i0 = (size_t)(zv0 + 0.5), i1 = (size_t)(zv1 + 0.5);
     size_t wz = w0 / 2; /* the zero-velocity window around zv0 gives g */

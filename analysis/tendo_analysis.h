@@ -30,6 +30,10 @@
 extern "C" {
 #endif
 
+/* Version of the methods (recorded with every stored result): bump it when
+ * a change can alter any number. */
+#define TENDO_AN_VERSION "tendo-analysis 0.2"
+
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
  * ------------------------------------------------------------------- */
@@ -114,6 +118,9 @@ typedef struct tendo_an_stride {
     double speed_mps;   /* length_m / (t_zv1 - t_zv0) */
     double peak_swing_radps; /* mid-swing pitch rate */
     double zv_gyro_radps;    /* RMS gyro over the zero-velocity window at t_zv1 */
+    int running;             /* 1 if the contact's duty factor is below 0.5 */
+    double strike_angle_deg; /* sole angle at t_ic against the flat foot, toes up + */
+    double impact_g;         /* peak |specific force| in the 50 ms after t_ic, g */
 } tendo_an_stride;
 
 typedef struct tendo_an_gait tendo_an_gait;
@@ -131,6 +138,87 @@ int tendo_an_gait_finish(tendo_an_gait *g, tendo_error *err);
 int tendo_an_gait_next(tendo_an_gait *g, tendo_an_stride *s);
 /* The orientation in use (estimated or overridden); NULL until known. */
 const tendo_an_orientation *tendo_an_gait_orientation(const tendo_an_gait *g);
+
+/* ---------------------------------------------------------------------
+ * Session: the strides of all pods become steps, bouts and a summary.
+ * ------------------------------------------------------------------- */
+
+typedef enum tendo_an_kind { TENDO_AN_REST = 0, TENDO_AN_WALK = 1, TENDO_AN_RUN = 2 } tendo_an_kind;
+typedef enum tendo_an_strike {
+    TENDO_AN_STRIKE_NONE = -1, /* not measured */
+    TENDO_AN_REAR = 0,         /* sole angle at contact > 8° (heel first) */
+    TENDO_AN_MID = 1,          /* -1.6° to 8° */
+    TENDO_AN_FORE = 2          /* < -1.6° (ball first) */
+} tendo_an_strike;
+
+const char *tendo_an_kind_name(tendo_an_kind k);     /* "rest", "walk", "run" */
+const char *tendo_an_strike_name(tendo_an_strike s); /* "rear", "mid", "fore", "" */
+
+/* One ground contact of one foot. Times in seconds since the session start;
+ * NAN where a value is not defined (e.g. flight time while walking). */
+typedef struct tendo_an_step {
+    int pod;                /* index given to tendo_an_session_add */
+    int side;               /* 0 left, 1 right */
+    double ic_s, to_s;      /* initial contact, toe-off */
+    double gct_ms;          /* ground contact time */
+    double flight_ms;       /* airborne time before this contact (running) */
+    double stride_s;        /* to this foot's next contact */
+    double cadence_spm;     /* steps per minute at this step */
+    double speed_mps;       /* of the stride that ends with this contact */
+    double stride_len_m;    /* horizontal length of that stride */
+    double dz_m;            /* its height change, up positive */
+    double strike_angle_deg;
+    tendo_an_strike footstrike;
+    double impact_g;
+    double achilles_force_bw; /* peak Achilles tendon force proxy, body weights */
+    tendo_an_kind kind;     /* walk or run */
+    int bout;               /* index into the bouts */
+} tendo_an_step;
+
+typedef struct tendo_an_bout {
+    double start_s, end_s;
+    tendo_an_kind kind;
+    size_t steps;
+    double distance_m;
+} tendo_an_bout;
+
+/* Headline numbers; NAN when not computable (e.g. flight time and balance
+ * need both feet, running medians need running). */
+typedef struct tendo_an_summary {
+    double duration_s, run_s, walk_s, rest_s;
+    size_t steps, steps_left, steps_right;
+    double cadence_spm;      /* median while running */
+    double gct_ms;           /* median while running */
+    double flight_ms;        /* median while running */
+    double distance_m;       /* walking and running */
+    double speed_mps;        /* mean running speed: running distance / its time */
+    double ascent_m, descent_m;
+    double impact_g;         /* median while running */
+    double gct_balance_left_pct; /* left share of the two feet's median contact */
+    double achilles_load;    /* Σ F over running steps: BW·steps, or N·steps with mass */
+    double achilles_damage;  /* Σ (F / F_ref)^k over running steps */
+} tendo_an_summary;
+
+typedef struct tendo_an_session_options {
+    double mass_kg;          /* 0: unknown (load in body weights) */
+    double damage_k;         /* damage exponent; 0 → 5 */
+} tendo_an_session_options;
+
+typedef struct tendo_an_session tendo_an_session;
+
+int tendo_an_session_new(tendo_an_session **out, const tendo_an_session_options *opt,
+                         tendo_error *err);
+void tendo_an_session_free(tendo_an_session *s);
+/* Adds one stride of pod `pod` on side `side` (0 left, 1 right), its times
+ * already converted to seconds since the session start. */
+int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_stride *st,
+                         tendo_error *err);
+/* Builds steps, bouts and the summary; duration_s is the session's length. */
+int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error *err);
+/* Results, valid until the session is freed: steps in time order. */
+size_t tendo_an_session_steps(const tendo_an_session *s, const tendo_an_step **rows);
+size_t tendo_an_session_bouts(const tendo_an_session *s, const tendo_an_bout **rows);
+const tendo_an_summary *tendo_an_session_summary(const tendo_an_session *s);
 
 #ifdef __cplusplus
 }

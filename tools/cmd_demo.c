@@ -19,9 +19,10 @@ static const char USAGE[] =
     "\n"
     "Shows tendo at work with no hardware: simulates a 6-minute session with\n"
     "two foot pods (standing, a walk, running at 3.2 m/s, a walk), checks the\n"
-    "session file, shows the real gaitmap walking recording shipped in\n"
-    "sample-data/, and exports the run as CSV. Every step prints the command\n"
-    "that does it, so you can repeat it on your own data.\n"
+    "session file, analyzes the run (steps, contact time, pace, Achilles load),\n"
+    "shows the real gaitmap walking recording shipped in sample-data/, and\n"
+    "exports the run as CSV. Every step prints the command that does it, so\n"
+    "you can repeat it on your own data.\n"
     "\n"
     "Options:\n"
     "  --out DIR   where to write (default ./tendo-demo; replaced files are the\n"
@@ -103,13 +104,17 @@ int tendo_cmd_demo(int argc, char **argv)
     if (!rc)
         rc = run_step(2, "check the session file and see what it holds", tendo_cmd_inspect,
                       inspect);
+    char *analyze[] = {"analyze", run, NULL};
+    if (!rc)
+        rc = run_step(3, "find every step and measure the run (results stored in the file)",
+                      tendo_cmd_analyze, analyze);
     char *export_csv[] = {"export", "csv", run, "--out", csv, "--force", NULL};
     if (!rc)
-        rc = run_step(3, "export the samples as CSV for any other tool", tendo_cmd_export,
+        rc = run_step(4, "export the samples as CSV for any other tool", tendo_cmd_export,
                       export_csv);
     if (!rc && find_sample("gaitmap-walking.h5", walk, sizeof walk)) {
         char *inspect_real[] = {"inspect", walk, NULL};
-        rc = run_step(4, "a real recording: gaitmap walking, NilsPod IMUs on both shoes",
+        rc = run_step(5, "a real recording: gaitmap walking, NilsPod IMUs on both shoes",
                       tendo_cmd_inspect, inspect_real);
     }
     if (rc)

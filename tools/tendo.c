@@ -18,6 +18,7 @@ static const command COMMANDS[] = {
     {"import", tendo_cmd_import, "turn other sensors' CSV files into a session file"},
     {"export", tendo_cmd_export, "write a session's samples as CSV, one file per pod"},
     {"inspect", tendo_cmd_inspect, "check a session file and show what it holds"},
+    {"analyze", tendo_cmd_analyze, "find the steps and measure a session (stored in the file)"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

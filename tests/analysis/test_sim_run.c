@@ -194,6 +194,10 @@ static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
         if (!strcmp(tr[j].kind, "walk"))
             walk_err[nwalk++] = 1000 * (dic[best] - tr[j].ic_s);
         ic_err[nct] = 1000 * (dic[best] - tr[j].ic_s);
+        if (verbose > 2 && !strcmp(tr[j].kind, "run"))
+            fprintf(stderr, "  strike %s angle %+.1f impact %.1f g (true %.1f g)\n",
+                    tr[j].footstrike, det[best].strike_angle_deg, det[best].impact_g,
+                    tr[j].impact_g);
         if (!strcmp(tr[j].kind, "run") && isfinite(tr[j].gct_ms) && isfinite(dto[best])) {
             ct_err[nct] = 1000 * (dto[best] - dic[best]) - tr[j].gct_ms;
             if (verbose > 1 && fabs(ct_err[nct]) > 8)

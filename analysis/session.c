@@ -1,0 +1,385 @@
+/*
+ * session.c — from the strides of every pod to the session's steps, bouts
+ * (rest / walk / run) and headline numbers.
+ *
+ * A stride (gait.c) ends with a contact: each becomes a step carrying that
+ * contact's timing and the stride's speed, length and height change. Steps
+ * of both feet are merged in time for the two-foot measures (cadence from
+ * alternate contacts, flight from the other foot's toe-off). Memory is one
+ * row per step, a few per second of gait: no samples are kept.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an_internal.h"
+#include "an_load.h"
+#include "tendo_analysis.h"
+
+/* A rest is a pause of more than 2 s between one step's toe-off and the
+ * next contact of either foot: longer than any swing (≤ ~0.7 s even in slow
+ * walking; Perry & Burnfield 2010) or a slow stride of one foot (~1.6 s). */
+#define REST_GAP_S 2.0
+/* Walk/run per step is smoothed by a majority over 5 consecutive steps so a
+ * single ambiguous contact at the walk-run boundary does not cut a bout. */
+#define KIND_SMOOTH 5
+/* Footstrike classes by sole angle at contact (Altman & Davis 2012, Gait
+ * Posture 35:298): rearfoot > 8.0°, midfoot -1.6° to 8.0°, forefoot < -1.6°. */
+#define REAR_MIN_DEG 8.0
+#define FORE_MAX_DEG -1.6
+/* Ascent and descent count height changes of at least 1 m from the last
+ * turning point (hysteresis, as barometric altimeters count elevation gain)
+ * so that per-stride noise on the flat adds nothing. */
+#define ELEV_HYST_M 1.0
+/* A contact is the one a later stride of the same foot pushes off from if
+ * that stride's toe-off falls within 2.5 s after it (the longest contact
+ * plus a slack). */
+#define LINK_S 2.5
+#define DAMAGE_K 5.0
+
+typedef struct entry {
+    int pod, side;
+    tendo_an_stride st;
+} entry;
+
+struct tendo_an_session {
+    tendo_an_session_options opt;
+    entry *e;
+    size_t n, cap;
+    tendo_an_step *steps;
+    tendo_an_bout *bouts;
+    size_t nbouts;
+    tendo_an_summary sum;
+};
+
+const char *tendo_an_kind_name(tendo_an_kind k)
+{
+    return k == TENDO_AN_RUN ? "run" : k == TENDO_AN_WALK ? "walk" : "rest";
+}
+
+const char *tendo_an_strike_name(tendo_an_strike s)
+{
+    return s == TENDO_AN_REAR ? "rear" : s == TENDO_AN_MID ? "mid" : s == TENDO_AN_FORE ? "fore" : "";
+}
+
+int tendo_an_session_new(tendo_an_session **out, const tendo_an_session_options *opt,
+                         tendo_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    if (opt)
+        (*out)->opt = *opt;
+    if (!((*out)->opt.damage_k > 0))
+        (*out)->opt.damage_k = DAMAGE_K;
+    return TENDO_OK;
+}
+
+void tendo_an_session_free(tendo_an_session *s)
+{
+    if (!s)
+        return;
+    free(s->e);
+    free(s->steps);
+    free(s->bouts);
+    free(s);
+}
+
+int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_stride *st,
+                         tendo_error *err)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        entry *e = realloc(s->e, cap * sizeof *e);
+        if (!e)
+            return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+        s->e = e;
+        s->cap = cap;
+    }
+    s->e[s->n++] = (entry){pod, side, *st};
+    return TENDO_OK;
+}
+
+size_t tendo_an_session_steps(const tendo_an_session *s, const tendo_an_step **rows)
+{
+    *rows = s->steps;
+    return s->steps ? s->n : 0;
+}
+
+size_t tendo_an_session_bouts(const tendo_an_session *s, const tendo_an_bout **rows)
+{
+    *rows = s->bouts;
+    return s->nbouts;
+}
+
+const tendo_an_summary *tendo_an_session_summary(const tendo_an_session *s)
+{
+    return &s->sum;
+}
+
+static int by_ic(const void *a, const void *b)
+{
+    double x = ((const entry *)a)->st.t_ic, y = ((const entry *)b)->st.t_ic;
+    return (x > y) - (x < y);
+}
+
+static tendo_an_strike strike_class(double deg)
+{
+    if (!isfinite(deg))
+        return TENDO_AN_STRIKE_NONE;
+    return deg > REAR_MIN_DEG ? TENDO_AN_REAR : deg < FORE_MAX_DEG ? TENDO_AN_FORE : TENDO_AN_MID;
+}
+
+/* The previous step (before i) of the same pod, or SIZE_MAX. */
+static size_t prev_same(const tendo_an_step *st, size_t i)
+{
+    for (size_t j = i; j-- > 0;)
+        if (st[j].pod == st[i].pod)
+            return j;
+    return SIZE_MAX;
+}
+
+/* Per-step timing, kind and load from the entries (sorted by contact). */
+static void build_steps(tendo_an_session *s, int two_sides)
+{
+    tendo_an_step *st = s->steps;
+    for (size_t i = 0; i < s->n; i++) {
+        const tendo_an_stride *r = &s->e[i].st;
+        tendo_an_step *p = &st[i];
+        p->pod = s->e[i].pod;
+        p->side = s->e[i].side;
+        p->ic_s = r->t_ic;
+        p->to_s = r->t_to_next;
+        p->gct_ms = 1000 * r->contact_s;
+        p->speed_mps = r->speed_mps;
+        p->stride_len_m = r->length_m;
+        p->dz_m = r->dz_m;
+        p->strike_angle_deg = r->strike_angle_deg;
+        p->footstrike = strike_class(r->strike_angle_deg);
+        p->impact_g = r->impact_g;
+        p->kind = isfinite(r->t_to_next) ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK) : TENDO_AN_REST;
+        p->stride_s = p->flight_ms = p->cadence_spm = NAN;
+        /* stride time: to the next contact of this foot, if it pushed off
+         * from this one */
+        for (size_t j = i + 1; j < s->n && s->e[j].st.t_ic - r->t_ic < LINK_S; j++)
+            if (s->e[j].pod == p->pod) {
+                if (s->e[j].st.t_to > r->t_ic)
+                    p->stride_s = s->e[j].st.t_ic - r->t_ic;
+                break;
+            }
+    }
+    /* a contact with no toe-off (the last before a rest) takes its foot's
+     * previous kind */
+    for (size_t i = 0; i < s->n; i++)
+        if (st[i].kind == TENDO_AN_REST) {
+            size_t j = prev_same(st, i);
+            st[i].kind = j != SIZE_MAX && isfinite(st[j].stride_s) ? st[j].kind : TENDO_AN_WALK;
+        }
+    for (size_t i = 0; i < s->n; i++) {
+        tendo_an_step *p = &st[i];
+        size_t j = prev_same(st, i);
+        /* the other foot's latest contact since this foot's previous one */
+        size_t o = SIZE_MAX;
+        for (size_t k = i; two_sides && k-- > 0;) {
+            if (j != SIZE_MAX && st[k].ic_s <= st[j].ic_s)
+                break;
+            if (st[k].side != p->side) {
+                o = k;
+                break;
+            }
+        }
+        double step_s = NAN;
+        if (o != SIZE_MAX && j != SIZE_MAX && isfinite(st[j].stride_s))
+            step_s = p->ic_s - st[o].ic_s;
+        else if (j != SIZE_MAX && isfinite(st[j].stride_s))
+            step_s = st[j].stride_s / 2; /* one foot: half its stride */
+        else if (isfinite(p->stride_s))
+            step_s = p->stride_s / 2;
+        p->cadence_spm = step_s > 0 ? 60 / step_s : NAN;
+        if (p->kind == TENDO_AN_RUN) {
+            if (o != SIZE_MAX)
+                p->flight_ms = 1000 * (p->ic_s - st[o].to_s);
+            else if (!two_sides && isfinite(step_s))
+                /* one foot: each step is a contact and a flight, the two
+                 * feet assumed alike */
+                p->flight_ms = 1000 * step_s - p->gct_ms;
+        }
+        p->achilles_force_bw = an_achilles_force_bw(p->kind, p->speed_mps, p->footstrike);
+    }
+}
+
+/* Splits the merged steps into bouts of one kind separated by rests. */
+static int build_bouts(tendo_an_session *s)
+{
+    tendo_an_step *st = s->steps;
+    s->bouts = calloc(s->n ? s->n : 1, sizeof *s->bouts);
+    tendo_an_kind *sm = malloc((s->n ? s->n : 1) * sizeof *sm);
+    if (!s->bouts || !sm) {
+        free(sm);
+        return -1;
+    }
+    /* sequences without rests, and the majority kind over KIND_SMOOTH */
+    size_t seq0 = 0;
+    for (size_t i = 0; i <= s->n; i++) {
+        int brk = i == s->n;
+        if (!brk && i > 0) {
+            double end = isfinite(st[i - 1].to_s) ? st[i - 1].to_s : st[i - 1].ic_s;
+            brk = st[i].ic_s - end > REST_GAP_S;
+        }
+        if (!brk)
+            continue;
+        for (size_t k = seq0; k < i; k++) {
+            size_t lo = k >= seq0 + KIND_SMOOTH / 2 ? k - KIND_SMOOTH / 2 : seq0;
+            size_t hi = k + KIND_SMOOTH / 2 < i ? k + KIND_SMOOTH / 2 : i - 1;
+            int run = 0, all = 0;
+            for (size_t m = lo; m <= hi; m++, all++)
+                run += st[m].kind == TENDO_AN_RUN;
+            sm[k] = 2 * run > all ? TENDO_AN_RUN : 2 * run == all ? st[k].kind : TENDO_AN_WALK;
+        }
+        seq0 = i;
+    }
+    size_t nb = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double end_prev = i > 0 ? (isfinite(st[i - 1].to_s) ? st[i - 1].to_s : st[i - 1].ic_s) : 0;
+        int rest = i == 0 || st[i].ic_s - end_prev > REST_GAP_S;
+        if (rest || sm[i] != s->bouts[nb - 1].kind) {
+            if (!rest)
+                s->bouts[nb - 1].end_s = st[i].ic_s; /* walk-run change: no gap */
+            s->bouts[nb++] = (tendo_an_bout){st[i].ic_s, st[i].ic_s, sm[i], 0, 0};
+        }
+        tendo_an_bout *b = &s->bouts[nb - 1];
+        double end = isfinite(st[i].to_s) ? st[i].to_s : st[i].ic_s;
+        if (end > b->end_s)
+            b->end_s = end;
+        b->steps++;
+        st[i].bout = (int)(nb - 1);
+        st[i].kind = sm[i];
+    }
+    s->nbouts = nb;
+    free(sm);
+    return 0;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of the finite values f(step) over steps matching (kind, side);
+ * side -1 = both. Uses buf (n entries). */
+static double median_of(const tendo_an_step *st, size_t n, tendo_an_kind kind, int side,
+                        size_t field, double *buf)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = *(const double *)((const char *)&st[i] + field);
+        if (st[i].kind == kind && (side < 0 || st[i].side == side) && isfinite(v))
+            buf[m++] = v;
+    }
+    if (m == 0)
+        return NAN;
+    qsort(buf, m, sizeof *buf, cmp_d);
+    return m % 2 ? buf[m / 2] : 0.5 * (buf[m / 2 - 1] + buf[m / 2]);
+}
+
+static void build_summary(tendo_an_session *s, double duration_s, int sides_present[2])
+{
+    tendo_an_summary *u = &s->sum;
+    const tendo_an_step *st = s->steps;
+    memset(u, 0, sizeof *u);
+    u->duration_s = duration_s;
+    for (size_t b = 0; b < s->nbouts; b++) {
+        double d = s->bouts[b].end_s - s->bouts[b].start_s;
+        if (s->bouts[b].kind == TENDO_AN_RUN)
+            u->run_s += d;
+        else
+            u->walk_s += d;
+    }
+    u->rest_s = duration_s - u->run_s - u->walk_s;
+    u->steps = s->n;
+    for (size_t i = 0; i < s->n; i++)
+        if (st[i].side)
+            u->steps_right++;
+        else
+            u->steps_left++;
+
+    double *buf = malloc((s->n ? s->n : 1) * sizeof *buf);
+    if (!buf) {
+        u->cadence_spm = u->gct_ms = u->flight_ms = u->impact_g = NAN;
+        return;
+    }
+    u->cadence_spm = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, cadence_spm), buf);
+    u->gct_ms = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, gct_ms), buf);
+    u->flight_ms = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, flight_ms), buf);
+    u->impact_g = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, impact_g), buf);
+    double gl = median_of(st, s->n, TENDO_AN_RUN, 0, offsetof(tendo_an_step, gct_ms), buf);
+    double gr = median_of(st, s->n, TENDO_AN_RUN, 1, offsetof(tendo_an_step, gct_ms), buf);
+    u->gct_balance_left_pct = 100 * gl / (gl + gr); /* NAN unless both feet ran */
+    free(buf);
+
+    /* Distance, running speed and elevation per side (each foot covers the
+     * whole route), then averaged over the sides that stepped. */
+    double dist[2] = {0, 0}, run_len = 0, run_t = 0, up[2] = {0, 0}, down[2] = {0, 0};
+    double z[2] = {0, 0}, ref[2] = {0, 0};
+    for (size_t i = 0; i < s->n; i++) {
+        const tendo_an_stride *r = &s->e[i].st;
+        int sd = s->e[i].side;
+        tendo_an_bout *b = &s->bouts[st[i].bout];
+        if (isfinite(r->length_m)) {
+            dist[sd] += r->length_m;
+            b->distance_m += r->length_m / (sides_present[0] + sides_present[1]);
+            if (st[i].kind == TENDO_AN_RUN && r->t_zv1 > r->t_zv0) {
+                run_len += r->length_m;
+                run_t += r->t_zv1 - r->t_zv0;
+            }
+        }
+        if (isfinite(r->dz_m)) {
+            z[sd] += r->dz_m;
+            if (z[sd] - ref[sd] >= ELEV_HYST_M) {
+                up[sd] += z[sd] - ref[sd];
+                ref[sd] = z[sd];
+            } else if (ref[sd] - z[sd] >= ELEV_HYST_M) {
+                down[sd] += ref[sd] - z[sd];
+                ref[sd] = z[sd];
+            }
+        }
+    }
+    int ns = sides_present[0] + sides_present[1];
+    u->distance_m = ns ? (dist[0] + dist[1]) / ns : 0;
+    u->ascent_m = ns ? (up[0] + up[1]) / ns : 0;
+    u->descent_m = ns ? (down[0] + down[1]) / ns : 0;
+    u->speed_mps = run_t > 0 ? run_len / run_t : NAN;
+
+    /* Achilles load over every step with a force estimate; with one foot
+     * measured, the other foot's steps are counted as its mirror. */
+    double load = 0, damage = 0, fref = an_achilles_ref_bw();
+    for (size_t i = 0; i < s->n; i++)
+        if (isfinite(st[i].achilles_force_bw)) {
+            load += st[i].achilles_force_bw;
+            damage += pow(st[i].achilles_force_bw / fref, s->opt.damage_k);
+        }
+    double mirror = ns == 1 ? 2 : 1;
+    u->achilles_load = load * mirror;
+    u->achilles_damage = damage * mirror;
+}
+
+int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error *err)
+{
+    free(s->steps);
+    free(s->bouts);
+    s->bouts = NULL;
+    s->nbouts = 0;
+    qsort(s->e, s->n, sizeof *s->e, by_ic);
+    s->steps = calloc(s->n ? s->n : 1, sizeof *s->steps);
+    if (!s->steps)
+        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    int sides[2] = {0, 0};
+    for (size_t i = 0; i < s->n; i++)
+        sides[s->e[i].side ? 1 : 0] = 1;
+    build_steps(s, sides[0] && sides[1]);
+    if (build_bouts(s) != 0)
+        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    build_summary(s, duration_s, sides);
+    return TENDO_OK;
+}
