@@ -27,9 +27,9 @@
  * Posture 35:298): rearfoot > 8.0°, midfoot -1.6° to 8.0°, forefoot < -1.6°. */
 #define REAR_MIN_DEG 8.0
 #define FORE_MAX_DEG -1.6
-/* Ascent and descent count height changes of at least 1 m from the last
- * turning point (hysteresis, as barometric altimeters count elevation gain)
- * so that per-stride noise on the flat adds nothing. */
+/* Ascent and descent count climbs and descents between turning points that
+ * are at least 1 m apart (hysteresis, as barometric altimeters count
+ * elevation gain), so that per-stride noise on the flat adds nothing. */
 #define ELEV_HYST_M 1.0
 /* A contact is the one a later stride of the same foot pushes off from if
  * that stride's toe-off falls within 2.5 s after it (the longest contact
@@ -42,10 +42,17 @@ typedef struct entry {
     tendo_an_stride st;
 } entry;
 
+typedef struct cad_entry {
+    int pod;
+    tendo_an_cadence_est est;
+} cad_entry;
+
 struct tendo_an_session {
     tendo_an_session_options opt;
     entry *e;
     size_t n, cap;
+    cad_entry *cad;
+    size_t ncad, capcad;
     tendo_an_step *steps;
     tendo_an_bout *bouts;
     size_t nbouts;
@@ -80,6 +87,7 @@ void tendo_an_session_free(tendo_an_session *s)
     if (!s)
         return;
     free(s->e);
+    free(s->cad);
     free(s->steps);
     free(s->bouts);
     free(s);
@@ -97,6 +105,21 @@ int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_
         s->cap = cap;
     }
     s->e[s->n++] = (entry){pod, side, *st};
+    return TENDO_OK;
+}
+
+int tendo_an_session_add_cadence(tendo_an_session *s, int pod, const tendo_an_cadence_est *e,
+                                 tendo_error *err)
+{
+    if (s->ncad == s->capcad) {
+        size_t cap = s->capcad ? 2 * s->capcad : 256;
+        cad_entry *c = realloc(s->cad, cap * sizeof *c);
+        if (!c)
+            return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+        s->cad = c;
+        s->capcad = cap;
+    }
+    s->cad[s->ncad++] = (cad_entry){pod, *e};
     return TENDO_OK;
 }
 
@@ -283,6 +306,65 @@ static double median_of(const tendo_an_step *st, size_t n, tendo_an_kind kind, i
     return m % 2 ? buf[m / 2] : 0.5 * (buf[m / 2 - 1] + buf[m / 2]);
 }
 
+/* Median spectral cadence over the estimates whose data lie wholly inside
+ * a running bout (a window across a walk-run change mixes two cadences). */
+static double spectral_cadence(const tendo_an_session *s)
+{
+    double *v = malloc((s->ncad ? s->ncad : 1) * sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; v && i < s->ncad; i++) {
+        const tendo_an_cadence_est *e = &s->cad[i].est;
+        for (size_t b = 0; b < s->nbouts; b++)
+            if (s->bouts[b].kind == TENDO_AN_RUN && e->t_s - e->span_s / 2 >= s->bouts[b].start_s &&
+                e->t_s + e->span_s / 2 <= s->bouts[b].end_s) {
+                v[m++] = 120 * e->stride_hz;
+                break;
+            }
+    }
+    double med = NAN;
+    if (m > 0) {
+        qsort(v, m, sizeof *v, cmp_d);
+        med = m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+    }
+    free(v);
+    return med;
+}
+
+/* Elevation gain and loss with hysteresis: a climb (or descent) is counted
+ * in full, from turning point to turning point, once the height has moved
+ * ELEV_HYST_M back from its extreme; smaller wiggles never count. */
+typedef struct elev {
+    double z, anchor, ext, up, down;
+    int dir; /* 0 not yet moving, +1 climbing, -1 descending */
+} elev;
+
+static void elev_add(elev *e, double dz)
+{
+    e->z += dz;
+    if (e->dir == 0) {
+        if (fabs(e->z - e->anchor) >= ELEV_HYST_M) {
+            e->dir = e->z > e->anchor ? 1 : -1;
+            e->ext = e->z;
+        }
+    } else if (e->dir * (e->z - e->ext) > 0) {
+        e->ext = e->z; /* further the same way */
+    } else if (fabs(e->ext - e->z) >= ELEV_HYST_M) { /* turned: count the leg */
+        if (e->dir > 0)
+            e->up += e->ext - e->anchor;
+        else
+            e->down += e->anchor - e->ext;
+        e->anchor = e->ext;
+        e->ext = e->z;
+        e->dir = -e->dir;
+    }
+}
+
+static void elev_end(elev *e, double *up, double *down)
+{
+    *up = e->up + (e->dir > 0 ? e->ext - e->anchor : 0);
+    *down = e->down + (e->dir < 0 ? e->anchor - e->ext : 0);
+}
+
 static void build_summary(tendo_an_session *s, double duration_s, int sides_present[2])
 {
     tendo_an_summary *u = &s->sum;
@@ -310,6 +392,7 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
         return;
     }
     u->cadence_spm = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, cadence_spm), buf);
+    u->cadence_spectral_spm = spectral_cadence(s);
     u->gct_ms = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, gct_ms), buf);
     u->flight_ms = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, flight_ms), buf);
     u->impact_g = median_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, impact_g), buf);
@@ -320,8 +403,9 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
 
     /* Distance, running speed and elevation per side (each foot covers the
      * whole route), then averaged over the sides that stepped. */
-    double dist[2] = {0, 0}, run_len = 0, run_t = 0, up[2] = {0, 0}, down[2] = {0, 0};
-    double z[2] = {0, 0}, ref[2] = {0, 0};
+    double dist[2] = {0, 0}, run_len = 0, run_t = 0;
+    elev el[2];
+    memset(el, 0, sizeof el);
     for (size_t i = 0; i < s->n; i++) {
         const tendo_an_stride *r = &s->e[i].st;
         int sd = s->e[i].side;
@@ -334,17 +418,12 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
                 run_t += r->t_zv1 - r->t_zv0;
             }
         }
-        if (isfinite(r->dz_m)) {
-            z[sd] += r->dz_m;
-            if (z[sd] - ref[sd] >= ELEV_HYST_M) {
-                up[sd] += z[sd] - ref[sd];
-                ref[sd] = z[sd];
-            } else if (ref[sd] - z[sd] >= ELEV_HYST_M) {
-                down[sd] += ref[sd] - z[sd];
-                ref[sd] = z[sd];
-            }
-        }
+        if (isfinite(r->dz_m))
+            elev_add(&el[sd], r->dz_m);
     }
+    double up[2], down[2];
+    for (int sd = 0; sd < 2; sd++)
+        elev_end(&el[sd], &up[sd], &down[sd]);
     int ns = sides_present[0] + sides_present[1];
     u->distance_m = ns ? (dist[0] + dist[1]) / ns : 0;
     u->ascent_m = ns ? (up[0] + up[1]) / ns : 0;

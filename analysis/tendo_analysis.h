@@ -140,6 +140,28 @@ int tendo_an_gait_next(tendo_an_gait *g, tendo_an_stride *s);
 const tendo_an_orientation *tendo_an_gait_orientation(const tendo_an_gait *g);
 
 /* ---------------------------------------------------------------------
+ * Spectral cadence: Welch spectrum of one foot's angular rate.
+ * ------------------------------------------------------------------- */
+
+/* One estimate from the last 16 s of data (8-s Hann segments, 50% overlap,
+ * three averaged), made every 4 s. */
+typedef struct tendo_an_cadence_est {
+    double t_s;       /* centre of the data used, s since the first sample */
+    double span_s;    /* length of the data used */
+    double stride_hz; /* one foot's stride frequency; cadence = 120 × it steps/min */
+    double strength;  /* share of the stride band's power in the peak bin (0..1) */
+} tendo_an_cadence_est;
+
+typedef struct tendo_an_cadence tendo_an_cadence;
+
+int tendo_an_cadence_new(tendo_an_cadence **out, double fs_hz, tendo_error *err);
+void tendo_an_cadence_free(tendo_an_cadence *c);
+/* Feeds n gyroscope samples (3 axes, rad/s, any frame). */
+int tendo_an_cadence_push(tendo_an_cadence *c, const float *gyro, size_t n, tendo_error *err);
+/* Pops the oldest estimate: 1 if one was written to *e, 0 if none. */
+int tendo_an_cadence_next(tendo_an_cadence *c, tendo_an_cadence_est *e);
+
+/* ---------------------------------------------------------------------
  * Session: the strides of all pods become steps, bouts and a summary.
  * ------------------------------------------------------------------- */
 
@@ -187,7 +209,8 @@ typedef struct tendo_an_bout {
 typedef struct tendo_an_summary {
     double duration_s, run_s, walk_s, rest_s;
     size_t steps, steps_left, steps_right;
-    double cadence_spm;      /* median while running */
+    double cadence_spm;      /* median while running, from the steps */
+    double cadence_spectral_spm; /* median spectral estimate while running */
     double gct_ms;           /* median while running */
     double flight_ms;        /* median while running */
     double distance_m;       /* walking and running */
@@ -213,6 +236,9 @@ void tendo_an_session_free(tendo_an_session *s);
  * already converted to seconds since the session start. */
 int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_stride *st,
                          tendo_error *err);
+/* Adds a spectral cadence estimate of a pod, its time in session seconds. */
+int tendo_an_session_add_cadence(tendo_an_session *s, int pod, const tendo_an_cadence_est *e,
+                                 tendo_error *err);
 /* Builds steps, bouts and the summary; duration_s is the session's length. */
 int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error *err);
 /* Results, valid until the session is freed: steps in time order. */

@@ -164,15 +164,53 @@ static int drain(tendo_an_gait *g, seg_strides *out)
     return 0;
 }
 
-/* Converts a segment's strides to session seconds and hands them over. */
-static int hand_over(tendo_an_session *ses, int pod, int side, const seg_strides *ss, double fs,
-                     int64_t seg0, const knots *m, int64_t start_us, tendo_error *err)
+/* Spectral cadence estimates of one segment. */
+typedef struct seg_cadence {
+    tendo_an_cadence_est *e;
+    size_t len, cap;
+} seg_cadence;
+
+static int drain_cadence(tendo_an_cadence *c, seg_cadence *out)
 {
+    tendo_an_cadence_est e;
+    while (tendo_an_cadence_next(c, &e)) {
+        if (out->len == out->cap) {
+            size_t cap = out->cap ? 2 * out->cap : 64;
+            tendo_an_cadence_est *x = realloc(out->e, cap * sizeof *x);
+            if (!x)
+                return -1;
+            out->e = x;
+            out->cap = cap;
+        }
+        out->e[out->len++] = e;
+    }
+    return 0;
+}
+
+/* Session seconds of t seconds since the segment's first sample. */
+static double session_s(const knots *m, int64_t seg0, double fs, double t, int64_t start_us)
+{
+    return (knot_time(m, (double)seg0 + t * fs) - (double)start_us) / 1e6;
+}
+
+/* Converts a segment's strides and cadence estimates to session seconds
+ * and hands them over. */
+static int hand_over(tendo_an_session *ses, int pod, int side, const seg_strides *ss,
+                     const seg_cadence *sc, double fs, int64_t seg0, const knots *m,
+                     int64_t start_us, tendo_error *err)
+{
+    for (size_t i = 0; i < sc->len; i++) {
+        tendo_an_cadence_est e = sc->e[i];
+        e.t_s = session_s(m, seg0, fs, e.t_s, start_us);
+        int rc = tendo_an_session_add_cadence(ses, pod, &e, err);
+        if (rc != TENDO_OK)
+            return rc;
+    }
     for (size_t i = 0; i < ss->len; i++) {
         tendo_an_stride st = ss->s[i];
         double *t[] = {&st.t_zv0, &st.t_to, &st.t_swing, &st.t_ic, &st.t_zv1, &st.t_to_next};
         for (size_t k = 0; k < sizeof t / sizeof *t; k++)
-            *t[k] = (knot_time(m, (double)seg0 + *t[k] * fs) - (double)start_us) / 1e6;
+            *t[k] = session_s(m, seg0, fs, *t[k], start_us);
         st.contact_s = st.t_to_next - st.t_ic;
         st.swing_s = st.t_ic - st.t_to;
         int rc = tendo_an_session_add(ses, pod, side, &st, err);
@@ -184,7 +222,9 @@ static int hand_over(tendo_an_session *ses, int pod, int side, const seg_strides
 
 typedef struct pod_stream {
     tendo_an_gait *g;
+    tendo_an_cadence *cad;
     seg_strides seg;   /* strides of the current segment */
+    seg_cadence segc;  /* its spectral cadence estimates */
     int64_t seg0;      /* its first sample index */
     double r[9];
     int have_r;
@@ -197,7 +237,7 @@ static int end_segment(pod_stream *ps, tendo_error *err)
     if (!ps->g)
         return TENDO_OK;
     int rc = tendo_an_gait_finish(ps->g, err);
-    if (rc == TENDO_OK && drain(ps->g, &ps->seg) != 0)
+    if (rc == TENDO_OK && (drain(ps->g, &ps->seg) != 0 || drain_cadence(ps->cad, &ps->segc) != 0))
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     const tendo_an_orientation *o = tendo_an_gait_orientation(ps->g);
     if (o && !ps->have_r) {
@@ -206,7 +246,9 @@ static int end_segment(pod_stream *ps, tendo_error *err)
         ps->confidence = o->confidence;
     }
     tendo_an_gait_free(ps->g);
+    tendo_an_cadence_free(ps->cad);
     ps->g = NULL;
+    ps->cad = NULL;
     return rc;
 }
 
@@ -215,7 +257,15 @@ static int new_segment(pod_stream *ps, double fs, int64_t first, tendo_error *er
     tendo_an_gait_options go = {.fs_hz = fs, .r_override = ps->have_r ? ps->r : NULL};
     ps->seg0 = first;
     ps->seg.len = 0;
-    return tendo_an_gait_new(&ps->g, &go, err);
+    ps->segc.len = 0;
+    int rc = tendo_an_gait_new(&ps->g, &go, err);
+    return rc == TENDO_OK ? tendo_an_cadence_new(&ps->cad, fs, err) : rc;
+}
+
+static int push(pod_stream *ps, const float *a, const float *w, size_t n, tendo_error *err)
+{
+    int rc = tendo_an_gait_push(ps->g, a, w, n, err);
+    return rc == TENDO_OK ? tendo_an_cadence_push(ps->cad, w, n, err) : rc;
 }
 
 static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int64_t start_us,
@@ -258,11 +308,11 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
                 if (knot_add(&m, gi - 1, prev_t) != 0 || knot_add(&m, gi, t[i]) != 0)
                     rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
                 if (rc == TENDO_OK && i > run0)
-                    rc = tendo_an_gait_push(ps.g, a + 3 * run0, w + 3 * run0, i - run0, err);
+                    rc = push(&ps, a + 3 * run0, w + 3 * run0, i - run0, err);
                 if (rc == TENDO_OK)
                     rc = end_segment(&ps, err);
                 if (rc == TENDO_OK)
-                    rc = hand_over(ses, (int)pod, side, &ps.seg, fs, ps.seg0, &m, start_us, err);
+                    rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m, start_us, err);
                 if (rc == TENDO_OK)
                     rc = new_segment(&ps, fs, gi, err);
                 run0 = i;
@@ -270,8 +320,8 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
             prev_t = t[i];
         }
         if (rc == TENDO_OK && len > run0)
-            rc = tendo_an_gait_push(ps.g, a + 3 * run0, w + 3 * run0, len - run0, err);
-        if (rc == TENDO_OK && drain(ps.g, &ps.seg) != 0)
+            rc = push(&ps, a + 3 * run0, w + 3 * run0, len - run0, err);
+        if (rc == TENDO_OK && (drain(ps.g, &ps.seg) != 0 || drain_cadence(ps.cad, &ps.segc) != 0))
             rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
         if (rc == TENDO_OK && first + (int64_t)len == n && knot_add(&m, n - 1, t[len - 1]) != 0)
             rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
@@ -283,14 +333,16 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
     if (rc == TENDO_OK)
         rc = end_segment(&ps, err);
     if (rc == TENDO_OK)
-        rc = hand_over(ses, (int)pod, side, &ps.seg, fs, ps.seg0, &m, start_us, err);
+        rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m, start_us, err);
     tendo_an_gait_free(ps.g);
+    tendo_an_cadence_free(ps.cad);
     res->analyzed = rc == TENDO_OK;
     res->orientation_confidence = ps.confidence;
     if (rc == TENDO_OK && !ps.have_r)
         snprintf(res->note, sizeof res->note,
                  "%s: no walking or running to find the pod's orientation from", pm->serial);
     free(ps.seg.s);
+    free(ps.segc.e);
     free(m.k);
     free(t);
     free(a);
@@ -399,6 +451,7 @@ static size_t summary_fields(const file_result *fr, const analyze_opts *o, summa
     f[n++] = (summary_field){"steps_left", none ? NAN : (double)u->steps_left};
     f[n++] = (summary_field){"steps_right", none ? NAN : (double)u->steps_right};
     f[n++] = (summary_field){"cadence_spm", u->cadence_spm};
+    f[n++] = (summary_field){"cadence_spectral_spm", u->cadence_spectral_spm};
     f[n++] = (summary_field){"gct_ms", u->gct_ms};
     f[n++] = (summary_field){"flight_ms", u->flight_ms};
     f[n++] = (summary_field){"distance_m", none ? NAN : u->distance_m};
@@ -596,6 +649,8 @@ static void print_summary(const file_result *fr, const analyze_opts *o)
         printf("  steps %zu (%zu left, %zu right)", u->steps, u->steps_left, u->steps_right);
         if (isfinite(u->cadence_spm))
             printf(", running cadence %.0f steps/min", u->cadence_spm);
+        if (isfinite(u->cadence_spectral_spm))
+            printf(" (spectrum: %.0f)", u->cadence_spectral_spm);
         printf("\n");
         if (isfinite(u->gct_ms)) {
             printf("  ground contact %.0f ms", u->gct_ms);
@@ -629,7 +684,6 @@ static void print_summary(const file_result *fr, const analyze_opts *o)
     for (size_t p = 0; p < fr->npods; p++)
         if (fr->pr[p].note[0])
             printf("  note: %s\n", fr->pr[p].note);
-    printf("  not measured yet: the spectral cadence estimate\n");
 }
 
 static void csv_num(FILE *f, double v)

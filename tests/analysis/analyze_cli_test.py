@@ -111,6 +111,27 @@ def truth(h5path):
     }
 
 
+def truth_run(h5path):
+    """True running cadence, speed and elevation from /truth rows."""
+    with h5py.File(h5path) as f:
+        rows = []
+        for serial in f["sensors"]:
+            side = f["sensors"][serial].attrs["side"]
+            for r in f["truth"][serial]["steps"][:]:
+                rows.append((r["ic_s"], side, r["kind"].decode(), r["stride_len_m"],
+                             r["stride_s"], r["grade"]))
+        attrs = dict(f["truth"].attrs)
+    rows.sort()
+    steps = [b[0] - a[0] for a, b in zip(rows, rows[1:])
+             if a[2] == "run" and b[2] == "run" and a[1] != b[1]]
+    run = [r for r in rows if r[2] == "run" and math.isfinite(r[3]) and math.isfinite(r[4])]
+    horiz = sum(r[3] / math.sqrt(1 + r[5] ** 2) for r in run)
+    return {"cadence_spm": float(np.median(60 / np.array(steps))),
+            "speed_mps": horiz / sum(r[4] for r in run),
+            "distance_m": float(attrs["distance_m"]),
+            "ascent_m": float(attrs["ascent_m"]), "descent_m": float(attrs["descent_m"])}
+
+
 def close(a, b, tol, what):
     check(a is not None and abs(a - b) <= tol, f"{what}: {a} vs truth {b:.4g} (±{tol:.3g})")
 
@@ -246,6 +267,67 @@ def case_json_lines():
     check(ja["steps"] == jb["steps"] and ja["distance_m"] == jb["distance_m"],
           "the same recording analysed twice gave different results")
     print("json_lines: one object per file, reproducible")
+
+
+def run_profile(speed, strike, grade=0.0):
+    return {"segments": [
+        {"kind": "rest", "duration_s": 6},
+        {"kind": "walk", "duration_s": 15, "speed_mps": 1.4},
+        {"kind": "run", "duration_s": 45, "speed_mps": speed, "footstrike": strike,
+         "grade": grade},
+        {"kind": "run", "duration_s": 45, "speed_mps": speed, "footstrike": strike,
+         "grade": -grade},
+        {"kind": "walk", "duration_s": 12, "speed_mps": 1.3},
+        {"kind": "rest", "duration_s": 6}]}
+
+
+def case_accuracy():
+    """Issue 4's session bars on simulated runs: cadence (per step and spectral)
+    within 0.5%, running speed and distance within 3%, across 2-6 m/s, the three
+    footstrikes and 200/500/1000 Hz, flat and hilly."""
+    seed = 40
+    for rate in (200, 500, 1000):
+        for speed, strike, grade in ((2, "rear", 0.0), (4, "mid", 0.06), (6, "fore", 0.0)):
+            seed += 1
+            name = f"acc{rate}-{speed}-{strike}"
+            f = simulate(name, run_profile(speed, strike, grade), "--rate", str(rate),
+                         "--seed", str(seed))
+            j = json.loads(tendo("analyze", f, "--json").stdout)
+            t = truth_run(f)
+            c = t["cadence_spm"]
+            close(j["cadence_spm"], c, 0.005 * c, f"{name} cadence_spm")
+            close(j["cadence_spectral_spm"], c, 0.005 * c, f"{name} cadence_spectral_spm")
+            close(j["speed_mps"], t["speed_mps"], 0.03 * t["speed_mps"], f"{name} speed_mps")
+            close(j["distance_m"], t["distance_m"], 0.03 * t["distance_m"], f"{name} distance")
+            print(f"{name}: cadence {j['cadence_spm']:.2f} / spectral "
+                  f"{j['cadence_spectral_spm']:.2f} / true {c:.2f}; speed {j['speed_mps']:.3f}"
+                  f" / {t['speed_mps']:.3f}; distance {j['distance_m']:.1f} / "
+                  f"{t['distance_m']:.1f}; climb +{j['ascent_m']:.1f} -{j['descent_m']:.1f} / "
+                  f"+{t['ascent_m']:.1f} -{t['descent_m']:.1f}")
+
+
+def case_hills():
+    """Ascent and descent within 10% on a hilly run with ideal sensors. With the
+    simulator's uncalibrated accelerometer bias (±20 mg) each pod's height
+    change per stride is off by about bias/g times its length (analysis/MODELS.md);
+    that case is measured and printed, not asserted at 10%."""
+    prof = run_profile(3.0, "rear", 0.08)
+    f = simulate("hills-ideal", prof, "--ideal", "--rate", "500")
+    j = json.loads(tendo("analyze", f, "--json").stdout)
+    t = truth_run(f)
+    close(j["ascent_m"], t["ascent_m"], 0.1 * t["ascent_m"], "ascent_m (ideal)")
+    close(j["descent_m"], t["descent_m"], 0.1 * t["descent_m"], "descent_m (ideal)")
+    print(f"hills ideal: +{j['ascent_m']:.1f} -{j['descent_m']:.1f} m / true "
+          f"+{t['ascent_m']:.1f} -{t['descent_m']:.1f} m")
+    flat = simulate("flat-ideal", run_profile(3.0, "rear", 0.0), "--ideal", "--rate", "500")
+    j = json.loads(tendo("analyze", flat, "--json").stdout)
+    check(j["ascent_m"] < 1 and j["descent_m"] < 1, f"flat: +{j['ascent_m']} -{j['descent_m']}")
+    for seed in (1, 2, 3):
+        g = simulate(f"hills-{seed}", prof, "--rate", "500", "--seed", str(seed))
+        j = json.loads(tendo("analyze", g, "--json").stdout)
+        t = truth_run(g)
+        print(f"hills seed {seed} (sensor errors): +{j['ascent_m']:.1f} -{j['descent_m']:.1f}"
+              f" m / true +{t['ascent_m']:.1f} -{t['descent_m']:.1f} m")
 
 
 os.makedirs(SCRATCH, exist_ok=True)
