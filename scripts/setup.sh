@@ -10,6 +10,7 @@ PACKAGES=(
   zlib1g-dev           # deflate filter, compressed pod frames
   libfftw3-dev         # FFT filtering (analysis/)
   libusb-1.0-0-dev     # pod driver (acquire/)
+  umockdev libumockdev-dev libglib2.0-dev   # emulated pods: real libusb against fake USB devices
   libcjson-dev         # JSON output and simulator profiles
   libsqlite3-dev       # the catalog
   python3 python3-h5py python3-numpy   # the "file stands on its own" test
