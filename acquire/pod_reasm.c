@@ -319,6 +319,9 @@ int tendo_pod_reasm_feed(tendo_pod_reasm *r, const void *data, size_t len, tendo
                 return TENDO_OK;
             }
             frame = p; /* whole frame in this chunk: check it in place */
+            r->stream_pos += r->need;
+            p += r->need;
+            len -= r->need;
         } else {
             size_t target =
                 r->have < TENDO_POD_FRAME_HEADER_SIZE ? TENDO_POD_FRAME_HEADER_SIZE : r->need;
@@ -338,11 +341,6 @@ int tendo_pod_reasm_feed(tendo_pod_reasm *r, const void *data, size_t len, tendo
             }
             frame = r->buf;
             r->have = 0;
-        }
-        if (frame == p) {
-            r->stream_pos += r->need;
-            p += r->need;
-            len -= r->need;
         }
         int rc = accept_frame(r, frame, fn, ctx, err);
         if (rc)
