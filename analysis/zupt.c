@@ -14,7 +14,8 @@
  *      from the same window (absorbs accelerometer scale error);
  *   4. velocity by trapezoidal integration; the velocity left at the end,
  *      which should be zero, is removed as a linear drift in time;
- *   5. position by trapezoidal integration of the corrected velocity.
+ *   5. position by trapezoidal integration of the corrected velocity (done
+ *      in the same pass: see below).
  */
 #include <string.h>
 
@@ -46,7 +47,6 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
 {
     if (n < 3)
         return -1;
-    double dt = 1 / fs_hz;
     /* 1. a0 is the mean specific force over the zero-velocity window. */
     double g = an_norm(a0);
     if (!(g > 0))
@@ -68,57 +68,53 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
         q[0] = 0;
         q[1] = 1;
     }
-    /* 2–4. attitude, world acceleration, velocity */
-    double v[3] = {0, 0, 0}, aw_prev[3], pos[3] = {0, 0, 0};
-    double vend[3];
+    /* 2-5 in one pass: attitude, world acceleration, velocity and position
+     * by the trapezoidal rule. Removing the end velocity as a drift linear
+     * in time, v_c(t) = v(t) - (t/T) v_end, takes v_end T/2 off the
+     * trapezoidal position exactly, so the corrected displacement needs no
+     * second pass. */
+    double dt = 1 / fs_hz, v[3] = {0, 0, 0}, pos[3] = {0, 0, 0}, awp[3];
     {
         double a[3] = {acc[0], acc[1], acc[2]};
-        quat_rotate(q, a, aw_prev);
-        aw_prev[2] -= g;
+        quat_rotate(q, a, awp);
+        awp[2] -= g;
     }
-    /* First pass: velocity at the end, for the linear de-drift. */
-    double qq[4] = {q[0], q[1], q[2], q[3]};
-    for (int pass = 0; pass < 2; pass++) {
-        double vprev[3] = {0, 0, 0}, vcprev[3] = {0, 0, 0};
-        memcpy(qq, q, sizeof qq);
-        double awp[3] = {aw_prev[0], aw_prev[1], aw_prev[2]};
-        for (size_t i = 1; i < n; i++) {
-            double wm[3], dq[4], qn[4];
-            for (int k = 0; k < 3; k++)
-                wm[k] = 0.5 * ((double)gyro[3 * (i - 1) + k] + gyro[3 * i + k]);
-            double th = an_norm(wm) * dt;
-            if (th > 1e-15) {
-                dq[0] = cos(th / 2);
-                for (int k = 0; k < 3; k++)
-                    dq[1 + k] = wm[k] / an_norm(wm) * sin(th / 2);
-            } else {
-                dq[0] = 1;
-                dq[1] = dq[2] = dq[3] = 0;
-            }
-            quat_mul(qq, dq, qn);
-            double qnn = sqrt(qn[0] * qn[0] + qn[1] * qn[1] + qn[2] * qn[2] + qn[3] * qn[3]);
-            for (int k = 0; k < 4; k++)
-                qq[k] = qn[k] / qnn;
-            double a[3] = {acc[3 * i], acc[3 * i + 1], acc[3 * i + 2]}, aw[3];
-            quat_rotate(qq, a, aw);
-            aw[2] -= g;
-            for (int k = 0; k < 3; k++) {
-                v[k] = vprev[k] + 0.5 * (awp[k] + aw[k]) * dt;
-                awp[k] = aw[k];
-            }
-            if (pass == 1) {
-                double frac = (double)i / (double)(n - 1), vc[3];
-                for (int k = 0; k < 3; k++) {
-                    vc[k] = v[k] - frac * vend[k];
-                    pos[k] += 0.5 * (vcprev[k] + vc[k]) * dt;
-                    vcprev[k] = vc[k];
-                }
-            }
-            memcpy(vprev, v, sizeof vprev);
+    for (size_t i = 1; i < n; i++) {
+        double wm[3], dq[4], qn[4], aw[3];
+        for (int k = 0; k < 3; k++)
+            wm[k] = 0.5 * ((double)gyro[3 * (i - 1) + k] + gyro[3 * i + k]);
+        /* q ← q ⊗ exp(½ ω dt): dq = (cos(θ/2), sin(θ/2) ω/|ω|), θ = |ω| dt; by
+         * its Taylor series while θ < 0.1 rad (truncation < 1e-9) */
+        double th2 = an_dot(wm, wm) * dt * dt, ch, sc; /* sc = sin(θ/2)/|ω| */
+        if (th2 < 0.01) {
+            double x2 = th2 / 4; /* (θ/2)² */
+            ch = 1 - x2 / 2 + x2 * x2 / 24;
+            sc = 0.5 * dt * (1 - x2 / 6 + x2 * x2 / 120);
+        } else {
+            double th = sqrt(th2);
+            ch = cos(th / 2);
+            sc = sin(th / 2) * dt / th;
         }
-        if (pass == 0)
-            memcpy(vend, v, sizeof vend);
+        dq[0] = ch;
+        for (int k = 0; k < 3; k++)
+            dq[1 + k] = wm[k] * sc;
+        quat_mul(q, dq, qn);
+        double qnn = sqrt(qn[0] * qn[0] + qn[1] * qn[1] + qn[2] * qn[2] + qn[3] * qn[3]);
+        for (int k = 0; k < 4; k++)
+            q[k] = qn[k] / qnn;
+        double a[3] = {acc[3 * i], acc[3 * i + 1], acc[3 * i + 2]};
+        quat_rotate(q, a, aw);
+        aw[2] -= g;
+        for (int k = 0; k < 3; k++) {
+            double vn = v[k] + 0.5 * (awp[k] + aw[k]) * dt;
+            pos[k] += 0.5 * (v[k] + vn) * dt;
+            v[k] = vn;
+            awp[k] = aw[k];
+        }
     }
+    double T = (double)(n - 1) * dt;
+    for (int k = 0; k < 3; k++)
+        pos[k] -= v[k] * T / 2;
     *length_m = hypot(pos[0], pos[1]);
     *dz_m = pos[2];
     return 0;

@@ -43,11 +43,13 @@ typedef struct analyze_opts {
     const char *steps_csv;
     int placement; /* -1: as the file says */
     double mass_kg, damage_k;
+    int no_store;
 } analyze_opts;
 
 static const char USAGE[] =
     "usage: tendo analyze FILE.h5... [--json] [--steps-csv OUT.csv]\n"
     "                    [--placement foot|shank] [--mass KG] [--damage-k K]\n"
+    "                    [--no-store]\n"
     "\n"
     "Finds every step of each foot pod and measures it: ground contact and flight\n"
     "time, cadence, footstrike, impact, speed, stride length and height change;\n"
@@ -66,6 +68,7 @@ static const char USAGE[] =
     "  --mass KG          body mass, to give the Achilles load in kN as well as in\n"
     "                     body weights\n"
     "  --damage-k K       exponent of the damage sum Σ (F/F_ref)^K (default 5)\n"
+    "  --no-store         do not write /analysis into the file (read-only files)\n"
     "  -h, --help         this help\n"
     "\n"
     "Methods, constants and their sources: analysis/MODELS.md.\n"
@@ -781,7 +784,7 @@ static int analyze_file(const char *path, const analyze_opts *o, file_result *fr
     struct tm tmv;
     gmtime_r(&now, &tmv);
     strftime(fr->analyzed_at, sizeof fr->analyzed_at, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    if (rc == TENDO_OK)
+    if (rc == TENDO_OK && !o->no_store)
         rc = store(fr, o, err);
     if (rc != TENDO_OK)
         tendo_error_prefix(err, "%s: ", path);
@@ -805,6 +808,8 @@ static int parse_args(int argc, char **argv, analyze_opts *o)
             return -1;
         } else if (!strcmp(arg, "--json")) {
             o->json = 1;
+        } else if (!strcmp(arg, "--no-store")) {
+            o->no_store = 1;
         } else if ((r = cli_option_value(CMD, argc, argv, &i, "--steps-csv", &v)) != 0) {
             if (r != 1)
                 return r;
