@@ -204,20 +204,23 @@ typedef struct tendo_an_bout {
     double distance_m;
 } tendo_an_bout;
 
-/* Headline numbers; NAN when not computable (e.g. flight time and balance
- * need both feet, running medians need running). */
+/* Headline numbers; NAN when not computable (e.g. balance needs both feet,
+ * running figures need running). */
 typedef struct tendo_an_summary {
     double duration_s, run_s, walk_s, rest_s;
     size_t steps, steps_left, steps_right;
-    double cadence_spm;      /* median while running, from the steps */
+    /* "typical" = interquartile mean over the running steps (a median that
+     * averages out the sample grid at low rates; analysis/MODELS.md) */
+    double cadence_spm;      /* typical while running, from the steps */
+    double cadence_walk_spm; /* typical while walking */
     double cadence_spectral_spm; /* median spectral estimate while running */
-    double gct_ms;           /* median while running */
-    double flight_ms;        /* median while running */
+    double gct_ms;           /* typical while running */
+    double flight_ms;        /* typical while running */
     double distance_m;       /* walking and running */
     double speed_mps;        /* mean running speed: running distance / its time */
     double ascent_m, descent_m;
-    double impact_g;         /* median while running */
-    double gct_balance_left_pct; /* left share of the two feet's median contact */
+    double impact_g;         /* typical while running */
+    double gct_balance_left_pct; /* left share of the two feet's typical contact */
     double achilles_load;    /* Σ F over running steps: BW·steps, or N·steps with mass */
     double achilles_damage;  /* Σ (F / F_ref)^k over running steps */
 } tendo_an_summary;

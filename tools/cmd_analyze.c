@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -137,7 +138,8 @@ static double knot_time(const knots *m, double x)
 
 typedef struct pod_result {
     int analyzed;
-    char note[160];
+    char notes[3][200]; /* what the reader should know about this pod */
+    int nnotes;
     double orientation_confidence; /* NAN if none */
     int64_t samples, clipped, gaps;
     double gap_s;
@@ -271,6 +273,17 @@ static int push(pod_stream *ps, const float *a, const float *w, size_t n, tendo_
     return rc == TENDO_OK ? tendo_an_cadence_push(ps->cad, w, n, err) : rc;
 }
 
+static void add_note(pod_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_note(pod_result *r, const char *fmt, ...)
+{
+    if (r->nnotes >= (int)(sizeof r->notes / sizeof *r->notes))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->notes[r->nnotes++], sizeof r->notes[0], fmt, ap);
+    va_end(ap);
+}
+
 static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int64_t start_us,
                        pod_result *res, tendo_error *err)
 {
@@ -342,8 +355,14 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
     res->analyzed = rc == TENDO_OK;
     res->orientation_confidence = ps.confidence;
     if (rc == TENDO_OK && !ps.have_r)
-        snprintf(res->note, sizeof res->note,
-                 "%s: no walking or running to find the pod's orientation from", pm->serial);
+        add_note(res, "%s: no walking or running to find the pod's orientation from",
+                 pm->serial);
+    if (rc == TENDO_OK && res->clipped > 0)
+        add_note(res,
+                 "%s: %.2f%% of samples reached the sensor's range (±%g g, ±%g °/s): impact "
+                 "peaks there are lower bounds",
+                 pm->serial, 100.0 * (double)res->clipped / (double)res->samples,
+                 pm->accel_range_g, pm->gyro_range_dps);
     free(ps.seg.s);
     free(ps.segc.e);
     free(m.k);
@@ -455,6 +474,7 @@ static size_t summary_fields(const file_result *fr, const analyze_opts *o, summa
     f[n++] = (summary_field){"steps_right", none ? NAN : (double)u->steps_right};
     f[n++] = (summary_field){"cadence_spm", u->cadence_spm};
     f[n++] = (summary_field){"cadence_spectral_spm", u->cadence_spectral_spm};
+    f[n++] = (summary_field){"cadence_walk_spm", u->cadence_walk_spm};
     f[n++] = (summary_field){"gct_ms", u->gct_ms};
     f[n++] = (summary_field){"flight_ms", u->flight_ms};
     f[n++] = (summary_field){"distance_m", none ? NAN : u->distance_m};
@@ -611,8 +631,8 @@ static void print_json(const file_result *fr, const analyze_opts *o)
     cJSON_AddNumberToObject(q, "pods_analyzed", fr->pods_analyzed);
     cJSON *notes = cJSON_AddArrayToObject(q, "notes");
     for (size_t p = 0; p < fr->npods; p++)
-        if (fr->pr[p].note[0])
-            cJSON_AddItemToArray(notes, cJSON_CreateString(fr->pr[p].note));
+        for (int k = 0; k < fr->pr[p].nnotes; k++)
+            cJSON_AddItemToArray(notes, cJSON_CreateString(fr->pr[p].notes[k]));
     cJSON_AddStringToObject(j, "algorithm_version", TENDO_AN_VERSION);
     cli_print_json_line(j);
 }
@@ -650,6 +670,8 @@ static void print_summary(const file_result *fr, const analyze_opts *o)
         }
         printf(", climb +%.0f m / -%.0f m\n", u->ascent_m, u->descent_m);
         printf("  steps %zu (%zu left, %zu right)", u->steps, u->steps_left, u->steps_right);
+        if (!isfinite(u->cadence_spm) && isfinite(u->cadence_walk_spm))
+            printf(", walking cadence %.0f steps/min", u->cadence_walk_spm);
         if (isfinite(u->cadence_spm))
             printf(", running cadence %.0f steps/min", u->cadence_spm);
         if (isfinite(u->cadence_spectral_spm))
@@ -681,12 +703,12 @@ static void print_summary(const file_result *fr, const analyze_opts *o)
         printf("-");
     printf(", clipped %.2f%%, ", 100 * clipped);
     if (gaps)
-        printf("%" PRId64 " gaps (%.1f s missing)\n", gaps, gap_s);
+        printf("%" PRId64 " gap%s (%.1f s missing)\n", gaps, gaps == 1 ? "" : "s", gap_s);
     else
         printf("no gaps\n");
     for (size_t p = 0; p < fr->npods; p++)
-        if (fr->pr[p].note[0])
-            printf("  note: %s\n", fr->pr[p].note);
+        for (int k = 0; k < fr->pr[p].nnotes; k++)
+            printf("  note: %s\n", fr->pr[p].notes[k]);
 }
 
 static void csv_num(FILE *f, double v)
@@ -754,9 +776,9 @@ static int analyze_file(const char *path, const analyze_opts *o, file_result *fr
         int placement = o->placement >= 0 ? o->placement : (int)pm->placement;
         if (placement == TENDO_PLACEMENT_SHANK || !pm->has_gyro) {
             pr->samples = tendo_reader_sample_count(rd, p);
-            snprintf(pr->note, sizeof pr->note,
-                     "%s: %s pods are not analysed yet (foot pods with a gyroscope only)",
-                     pm->serial, placement == TENDO_PLACEMENT_SHANK ? "shank" : "accelerometer-only");
+            add_note(pr, "%s: %s pods are not analysed yet (foot pods with a gyroscope only)",
+                     pm->serial,
+                     placement == TENDO_PLACEMENT_SHANK ? "shank" : "accelerometer-only");
             continue;
         }
         rc = analyze_pod(rd, p, fr->ses, start_us, pr, err);

@@ -330,5 +330,117 @@ def case_hills():
               f" m / true +{t['ascent_m']:.1f} -{t['descent_m']:.1f} m")
 
 
+def analyze_json(f):
+    return json.loads(tendo("analyze", f, "--json").stdout)
+
+
+def case_single_pod():
+    """One pod (the left of a simulated run, imported alone from CSV): steps of
+    one side, flight from that foot's stride, no balance."""
+    f = simulate("pair", PROFILE, "--seed", "8", "--rate", "200")
+    d = path("pair-csv")
+    shutil.rmtree(d, ignore_errors=True)
+    tendo("export", "csv", f, "--out", d)
+    one = path("one.h5")
+    tendo("import", "csv", "--out", one, "--rate", "200", "--left", os.path.join(d, "left.csv"),
+          "--gyro-unit", "rad/s", "--force")
+    j = analyze_json(one)
+    both = analyze_json(f)
+    check(j["steps_right"] == 0 and j["steps_left"] == both["steps_left"],
+          f"one pod: {j['steps_left']} left / {j['steps_right']} right")
+    check(j["gct_balance_left_pct"] is None, "balance from one foot")
+    close(j["flight_ms"], both["flight_ms"], 10, "one-pod flight_ms")
+    close(j["cadence_spm"], both["cadence_spm"], 0.01 * both["cadence_spm"], "one-pod cadence")
+    close(j["distance_m"], both["distance_m"], 0.03 * both["distance_m"], "one-pod distance")
+    print(f"single_pod: {j['steps']} steps, flight {j['flight_ms']:.1f} ms (two pods "
+          f"{both['flight_ms']:.1f}), cadence {j['cadence_spm']:.1f} ({both['cadence_spm']:.1f})")
+
+
+def case_gaps():
+    """2 s of one pod's samples missing: reported, and the rest still analysed."""
+    f = simulate("gap", PROFILE, "--seed", "9", "--rate", "500")
+    d = path("gap-csv")
+    shutil.rmtree(d, ignore_errors=True)
+    tendo("export", "csv", f, "--out", d)
+    left = os.path.join(d, "left.csv")
+    with open(left) as fh:
+        lines = fh.readlines()
+    with open(os.path.join(d, "left-gap.csv"), "w") as fh:
+        fh.writelines(lines[:30001] + lines[31001:])  # rows 30000-30999: 2 s at 500 Hz
+    g = path("gapped.h5")
+    tendo("import", "csv", "--out", g, "--rate", "500", "--left", os.path.join(d, "left-gap.csv"),
+          "--right", os.path.join(d, "right.csv"), "--gyro-unit", "rad/s", "--force")
+    j, ref = analyze_json(g), analyze_json(f)
+    check(j["quality"]["gaps"] == 1, f"gaps {j['quality']['gaps']}")
+    close(j["quality"]["gap_s"], 2.0, 0.01, "gap_s")
+    check(ref["steps"] - 5 <= j["steps"] <= ref["steps"], f"steps {j['steps']} vs {ref['steps']}")
+    close(j["gct_ms"], ref["gct_ms"], 2, "gct_ms with a gap")
+    print(f"gaps: 1 gap of {j['quality']['gap_s']:.2f} s reported; steps {j['steps']} of "
+          f"{ref['steps']}")
+
+
+def case_clipping():
+    """A ±8 g accelerometer clips every running impact: reported and noted."""
+    prof = dict(PROFILE, pods={"accel_range_g": 8})
+    f = simulate("clip", prof, "--seed", "10", "--rate", "500")
+    j = analyze_json(f)
+    t = truth(f)
+    check(j["quality"]["clipped_fraction"] > 0.005, f"clipped {j['quality']['clipped_fraction']}")
+    check(any("range" in n for n in j["quality"]["notes"]), f"notes {j['quality']['notes']}")
+    check(t["steps"] - 4 <= j["steps"] <= t["steps"], f"steps {j['steps']} vs {t['steps']}")
+    close(j["gct_ms"], t["gct_ms"], 5, "gct_ms while clipping")
+    print(f"clipping: {100 * j['quality']['clipped_fraction']:.2f}% clipped and noted; gct "
+          f"{j['gct_ms']:.1f} / {t['gct_ms']:.1f} ms")
+
+
+def case_rates():
+    """Odd rates beyond the bars: 100 and 1600 Hz."""
+    for rate in (100, 1600):
+        f = simulate(f"rate{rate}", PROFILE, "--seed", "11", "--rate", str(rate))
+        j, t = analyze_json(f), truth(f)
+        check(t["steps"] - 4 <= j["steps"] <= t["steps"], f"{rate} Hz steps {j['steps']}")
+        close(j["cadence_spm"], t["cadence_spm"], 0.005 * t["cadence_spm"], f"{rate} Hz cadence")
+        close(j["gct_ms"], t["gct_ms"], 10 if rate < 200 else 5, f"{rate} Hz gct_ms")
+        close(j["distance_m"], t["distance_m"], 0.03 * t["distance_m"], f"{rate} Hz distance")
+        print(f"rates: {rate} Hz steps {j['steps']}/{t['steps']}, gct {j['gct_ms']:.1f}/"
+              f"{t['gct_ms']:.1f} ms, cadence {j['cadence_spm']:.2f}/{t['cadence_spm']:.2f}")
+
+
+def case_walking():
+    """A walk with no running is reported as walking."""
+    f = simulate("walk", {"segments": [{"kind": "rest", "duration_s": 5},
+                                       {"kind": "walk", "duration_s": 50, "speed_mps": 1.3},
+                                       {"kind": "rest", "duration_s": 5}]}, "--rate", "200")
+    j = analyze_json(f)
+    check(j["run_s"] == 0 and j["walk_s"] > 40, f"run {j['run_s']} s, walk {j['walk_s']} s")
+    check(j["cadence_spm"] is None and j["cadence_walk_spm"] > 90, "walking cadence")
+    p = tendo("analyze", f)
+    check("walking" in p.stdout, p.stdout)
+    print(f"walking: {j['walk_s']:.1f} s walking, no running, cadence {j['cadence_walk_spm']:.0f}")
+
+
+def case_short_and_accel_only():
+    """A 4-s file, and pods without a gyroscope (not analysed yet: said, nulls)."""
+    f = simulate("short", {"segments": [{"kind": "walk", "duration_s": 4, "speed_mps": 1.4}]},
+                 "--rate", "200")
+    j = analyze_json(f)
+    check(j["steps"] >= 0 and j["duration_s"] > 3.5, f"short: {j}")
+    d = path("acc-csv")
+    shutil.rmtree(d, ignore_errors=True)
+    tendo("export", "csv", simulate("acc", PROFILE, "--rate", "200"), "--out", d)
+    for side in ("left", "right"):
+        with open(os.path.join(d, side + ".csv")) as fh:
+            rows = [line.split(",")[:4] for line in fh]
+        with open(os.path.join(d, side + "-acc.csv"), "w") as fh:
+            fh.writelines(",".join(r) + "\n" for r in rows)
+    acc = path("acc-only.h5")
+    tendo("import", "csv", "--out", acc, "--rate", "200", "--left",
+          os.path.join(d, "left-acc.csv"), "--right", os.path.join(d, "right-acc.csv"), "--force")
+    j = analyze_json(acc)
+    check(j["steps"] is None and j["quality"]["pods_analyzed"] == 0, f"accel-only: {j}")
+    check(any("not analysed" in n for n in j["quality"]["notes"]), f"notes {j['quality']}")
+    print("short_and_accel_only: a 4-s file analysed; accelerometer-only pods said, nulls")
+
+
 os.makedirs(SCRATCH, exist_ok=True)
 globals()["case_" + CASE]()
