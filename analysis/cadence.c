@@ -28,7 +28,7 @@
 /* Segments of 8 s (at least 4 strides even at 0.5 strides/s), hop 4 s (50%
  * overlap, Welch's choice for the Hann window), 3 segments averaged: one
  * estimate every 4 s from the last 16 s. */
-#define SEG_S 8.0
+#define SEG_S    8.0
 #define AVERAGED 3
 /* Zero padding to 8 times the segment: a 0.016 Hz grid, refined further by
  * a parabola through the peak and its neighbours. */
@@ -41,10 +41,10 @@ struct tendo_an_cadence {
     double fs, fd;
     size_t dec, nacc;
     double acc[3];
-    float *ring;        /* last n decimated 3-axis samples */
+    float *ring; /* last n decimated 3-axis samples */
     size_t n, hop, count, since;
     double *hann, *in, *psd, *avg;
-    double **hist;      /* the last AVERAGED periodograms */
+    double **hist; /* the last AVERAGED periodograms */
     size_t nbins, m, hist_n, hist_head;
     fftw_complex *out;
     fftw_plan plan;
@@ -76,8 +76,10 @@ int tendo_an_cadence_new(tendo_an_cadence **out, double fs_hz, tendo_error *err)
 {
     *out = NULL;
     if (!(fs_hz >= 20 && fs_hz <= 10000))
-        return tendo_error_set(err, TENDO_EUSAGE, "cadence: sample rate %g Hz is outside "
-                                                  "20–10000 Hz", fs_hz);
+        return tendo_error_set(err, TENDO_EUSAGE,
+                               "cadence: sample rate %g Hz is outside "
+                               "20–10000 Hz",
+                               fs_hz);
     tendo_an_cadence *c = calloc(1, sizeof *c);
     if (!c)
         return tendo_error_set(err, TENDO_EINTERNAL, "cadence: out of memory");
@@ -154,7 +156,8 @@ static int emit(tendo_an_cadence *c)
     double df = c->fd / (double)c->m, best = 0, total = 0;
     size_t k0 = (size_t)ceil(F_MIN / df), k1 = (size_t)floor(F_MAX / df), kb = 0;
     for (size_t k = k0; k <= k1 && k < c->nbins; k++) {
-        double s = c->avg[k] + 0.5 * power_at(c, 2.0 * (double)k) + 0.25 * power_at(c, 3.0 * (double)k);
+        double s =
+            c->avg[k] + 0.5 * power_at(c, 2.0 * (double)k) + 0.25 * power_at(c, 3.0 * (double)k);
         total += c->avg[k];
         if (s > best) {
             best = s;
@@ -184,7 +187,7 @@ static int emit(tendo_an_cadence *c)
     double span = (double)((AVERAGED + 1) * c->hop) / c->fd;
     double end = (double)c->count * (double)c->dec / c->fs;
     c->q[c->qn++] = (tendo_an_cadence_est){end - span / 2, span, x * df,
-                                            c->avg[kb] * (x * df > 0 ? 1 : 0) / total};
+                                           c->avg[kb] * (x * df > 0 ? 1 : 0) / total};
     return 0;
 }
 

@@ -46,7 +46,7 @@
 /* Event signal low-pass, 50 Hz (transition 20 Hz): removes impact ringing
  * and sensor noise at high rates but keeps the sharp push-off minimum of p
  * (in the gaitmap walk a 30 Hz cut-off moved toe-off ~4 ms earlier). */
-#define EVENT_LP_HZ 50.0
+#define EVENT_LP_HZ    50.0
 #define EVENT_LP_TW_HZ 20.0
 /* Half-cycle cap: strides longer than 2 s of half cycle (very slow walking,
  * turns) and bout ends search at most 1 s either side of mid-swing. */
@@ -55,7 +55,7 @@
  * >= 0.45 s even in sprinting (step rate <= 4.5 Hz), and a forefoot strike's
  * heel-drop bump follows its swing peak by < 0.35 s. */
 #define PEAK_BACK_S 0.35
-#define PEAK_FWD_S 0.20
+#define PEAK_FWD_S  0.20
 /* Default smallest mid-swing pitch rate: 1 rad/s (57 °/s). Walking peaks are
  * 4–7 rad/s, running 8–15 rad/s; slow turning steps ~2 rad/s. */
 #define MIN_SWING_RADPS 1.0
@@ -90,9 +90,9 @@
  * stance, 10-30 ms: Lieberman et al. 2010; Bailey & Harle 2014 for foot-
  * mounted IMUs). */
 #define IMPACT_WIN_S 0.050
-#define BUF_S 20.0
-#define KEEP_S 3.5
-#define CALIB_S 30.0
+#define BUF_S        20.0
+#define KEEP_S       3.5
+#define CALIB_S      30.0
 
 struct tendo_an_gait {
     double fs;
@@ -114,19 +114,22 @@ struct tendo_an_gait {
     size_t fir_out_cap, chunk;
 
     /* segmentation state (absolute indices) */
-    size_t scan;          /* next sample to test as a peak */
-    size_t pk[16];        /* pending mid-swing peaks */
+    size_t scan;   /* next sample to test as a peak */
+    size_t pk[16]; /* pending mid-swing peaks */
     size_t npk;
-    long prev_pk;         /* last finalised peak, -1 none */
-    double zv_carry;      /* zero-velocity instant after the last stride (samples), <0 none */
-    size_t zv_carry_w;    /* its window length (samples) */
+    long prev_pk;      /* last finalised peak, -1 none */
+    double zv_carry;   /* zero-velocity instant after the last stride (samples), <0 none */
+    size_t zv_carry_w; /* its window length (samples) */
     int finishing;
 
     tendo_an_stride *q;
     size_t qn, qhead, qcap;
 };
 
-static inline float P(const tendo_an_gait *g, size_t abs) { return g->pf[abs - g->base]; }
+static inline float P(const tendo_an_gait *g, size_t abs)
+{
+    return g->pf[abs - g->base];
+}
 
 void tendo_an_gait_free(tendo_an_gait *g)
 {
@@ -148,8 +151,7 @@ int tendo_an_gait_new(tendo_an_gait **out, const tendo_an_gait_options *opt, ten
 {
     *out = NULL;
     if (!opt || !(opt->fs_hz >= 50 && opt->fs_hz <= 10000))
-        return tendo_error_set(err, TENDO_EUSAGE,
-                               "gait: sample rate %g Hz is outside 50–10000 Hz",
+        return tendo_error_set(err, TENDO_EUSAGE, "gait: sample rate %g Hz is outside 50–10000 Hz",
                                opt ? opt->fs_hz : 0.0);
     tendo_an_gait *g = calloc(1, sizeof *g);
     if (!g)
@@ -369,9 +371,8 @@ static int finalise(tendo_an_gait *g)
     if (!next_close && !g->finishing && avail < pk + 2 * H + 1)
         return 0;
     size_t hi_lim = avail - 1;
-    size_t hminus = (g->prev_pk >= 0 && pk - (size_t)g->prev_pk <= 2 * H)
-                        ? (pk - (size_t)g->prev_pk) / 2
-                        : H;
+    size_t hminus =
+        (g->prev_pk >= 0 && pk - (size_t)g->prev_pk <= 2 * H) ? (pk - (size_t)g->prev_pk) / 2 : H;
     size_t hplus = next_close ? (g->pk[1] - pk) / 2 : H;
     size_t to_lo = pk >= g->base + hminus ? pk - hminus : g->base;
     size_t ic_hi = pk + hplus < hi_lim ? pk + hplus : hi_lim;
@@ -496,8 +497,8 @@ static int finalise(tendo_an_gait *g)
             e += v * v;
         }
     s.zv_gyro_radps = sqrt(e / (double)(e_hi - e_lo + 1));
-    if (an_stride_integrate(g->acc + 3 * (i0 - g->base), g->gyr + 3 * (i0 - g->base),
-                            i1 - i0 + 1, a0, g->fs, &s.length_m, &s.dz_m) != 0)
+    if (an_stride_integrate(g->acc + 3 * (i0 - g->base), g->gyr + 3 * (i0 - g->base), i1 - i0 + 1,
+                            a0, g->fs, &s.length_m, &s.dz_m) != 0)
         s.length_m = s.dz_m = NAN;
     s.speed_mps = s.length_m / (s.t_zv1 - s.t_zv0);
     return enqueue(g, &s) == 0 ? 1 : -1;
@@ -612,8 +613,8 @@ static int feed(tendo_an_gait *g, const float *acc, const float *gyro, size_t n,
 static int calibrate(tendo_an_gait *g, tendo_error *err)
 {
     tendo_error e2 = {0};
-    if (tendo_an_orientation_estimate(g->cal_acc, g->cal_gyr, g->cal_n, g->fs, &g->orient,
-                                      &e2) != TENDO_OK) {
+    if (tendo_an_orientation_estimate(g->cal_acc, g->cal_gyr, g->cal_n, g->fs, &g->orient, &e2) !=
+        TENDO_OK) {
         /* Nothing to orient by in this window (e.g. the pod lay still): its
          * samples cannot hold strides of note; drop them and try the next. */
         snprintf(g->orient_msg, sizeof g->orient_msg, "%s", e2.msg);

@@ -11,8 +11,8 @@
  * 8.2 BW at 2.68 m/s to 10.1 BW at 4.47 m/s, measured by shear-wave
  * tensiometry (Reiter et al. 2024, Med. Sci. Sports Exerc.), a straight
  * line through those two speeds: F/BW = 8.2 + 1.06 (v - 2.68). */
-#define RUN_F0_BW 8.2
-#define RUN_V0_MPS 2.68
+#define RUN_F0_BW            8.2
+#define RUN_V0_MPS           2.68
 #define RUN_SLOPE_BW_PER_MPS 1.06
 /* Walking at 1.34 m/s, the same study: 44.0 N/kg, i.e. 44.0 / g0 BW. */
 #define WALK_F_NPERKG 44.0

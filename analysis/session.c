@@ -34,7 +34,7 @@
 /* A contact is the one a later stride of the same foot pushes off from if
  * that stride's toe-off falls within 2.5 s after it (the longest contact
  * plus a slack). */
-#define LINK_S 2.5
+#define LINK_S   2.5
 #define DAMAGE_K 5.0
 
 typedef struct entry {
@@ -66,7 +66,10 @@ const char *tendo_an_kind_name(tendo_an_kind k)
 
 const char *tendo_an_strike_name(tendo_an_strike s)
 {
-    return s == TENDO_AN_REAR ? "rear" : s == TENDO_AN_MID ? "mid" : s == TENDO_AN_FORE ? "fore" : "";
+    return s == TENDO_AN_REAR   ? "rear"
+           : s == TENDO_AN_MID  ? "mid"
+           : s == TENDO_AN_FORE ? "fore"
+                                : "";
 }
 
 int tendo_an_session_new(tendo_an_session **out, const tendo_an_session_options *opt,
@@ -180,7 +183,8 @@ static void build_steps(tendo_an_session *s, int two_sides)
         p->strike_angle_deg = r->strike_angle_deg;
         p->footstrike = strike_class(r->strike_angle_deg);
         p->impact_g = r->impact_g;
-        p->kind = isfinite(r->t_to_next) ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK) : TENDO_AN_REST;
+        p->kind =
+            isfinite(r->t_to_next) ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK) : TENDO_AN_REST;
         p->stride_s = p->flight_ms = p->cadence_spm = NAN;
         /* stride time: to the next contact of this foot, if it pushed off
          * from this one */
@@ -296,7 +300,7 @@ static int cmp_d(const void *a, const void *b)
  * it averages the quantisation out instead of picking one grid value (a
  * plain median was 0.7% off at 100 Hz). Uses buf (n entries). */
 static double typical_of(const tendo_an_step *st, size_t n, tendo_an_kind kind, int side,
-                        size_t field, double *buf)
+                         size_t field, double *buf)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -355,7 +359,7 @@ static void elev_add(elev *e, double dz)
             e->ext = e->z;
         }
     } else if (e->dir * (e->z - e->ext) > 0) {
-        e->ext = e->z; /* further the same way */
+        e->ext = e->z;                               /* further the same way */
     } else if (fabs(e->ext - e->z) >= ELEV_HYST_M) { /* turned: count the leg */
         if (e->dir > 0)
             e->up += e->ext - e->anchor;
@@ -399,7 +403,8 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
         u->cadence_spm = u->cadence_walk_spm = u->gct_ms = u->flight_ms = u->impact_g = NAN;
         return;
     }
-    u->cadence_spm = typical_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, cadence_spm), buf);
+    u->cadence_spm =
+        typical_of(st, s->n, TENDO_AN_RUN, -1, offsetof(tendo_an_step, cadence_spm), buf);
     u->cadence_walk_spm =
         typical_of(st, s->n, TENDO_AN_WALK, -1, offsetof(tendo_an_step, cadence_spm), buf);
     u->cadence_spectral_spm = spectral_cadence(s);

@@ -73,8 +73,8 @@ int tendo_an_fir_finish(tendo_an_fir *f, float *out, size_t cap, size_t *nout, t
  * ------------------------------------------------------------------- */
 
 typedef struct tendo_an_orientation {
-    double r[9];       /* row-major rotation, foot = r · sensor */
-    double confidence; /* 0..1: product of the three checks below */
+    double r[9];                /* row-major rotation, foot = r · sensor */
+    double confidence;          /* 0..1: product of the three checks below */
     double gravity_consistency; /* |Σ a| / Σ |a| over still samples (1 = steady vertical) */
     double ml_dominance;        /* share of the gyro energy about the found ML axis */
     double sign_margin;         /* 0..1: how clearly the heel-rise rule fixed forward */
@@ -96,26 +96,26 @@ int tendo_an_orientation_estimate(const float *acc, const float *gyro, size_t n,
  * ------------------------------------------------------------------- */
 
 typedef struct tendo_an_gait_options {
-    double fs_hz;           /* sample rate, 100–2000 Hz */
+    double fs_hz;             /* sample rate, 100–2000 Hz */
     const double *r_override; /* NULL: estimate; else row-major 3×3, foot = r · sensor */
-    double calib_s;         /* data used to estimate orientation; 0 → 30 s */
-    double min_swing_radps; /* smallest mid-swing pitch rate; 0 → 1.0 rad/s */
+    double calib_s;           /* data used to estimate orientation; 0 → 30 s */
+    double min_swing_radps;   /* smallest mid-swing pitch rate; 0 → 1.0 rad/s */
 } tendo_an_gait_options;
 
 /* One stride of one foot, bounded by the zero-velocity (mid-stance) instants
  * before and after its swing. Times are seconds since the first sample. */
 typedef struct tendo_an_stride {
-    double t_zv0;       /* mid-stance before the swing (zero velocity) */
-    double t_to;        /* toe-off (terminal contact) */
-    double t_swing;     /* mid-swing: peak toes-up pitch rate */
-    double t_ic;        /* initial contact */
-    double t_zv1;       /* mid-stance after the swing */
-    double t_to_next;   /* toe-off ending the contact that began at t_ic */
-    double contact_s;   /* t_to_next - t_ic */
-    double swing_s;     /* t_ic - t_to */
-    double length_m;    /* horizontal displacement zv0 → zv1 */
-    double dz_m;        /* vertical displacement zv0 → zv1 (up positive) */
-    double speed_mps;   /* length_m / (t_zv1 - t_zv0) */
+    double t_zv0;            /* mid-stance before the swing (zero velocity) */
+    double t_to;             /* toe-off (terminal contact) */
+    double t_swing;          /* mid-swing: peak toes-up pitch rate */
+    double t_ic;             /* initial contact */
+    double t_zv1;            /* mid-stance after the swing */
+    double t_to_next;        /* toe-off ending the contact that began at t_ic */
+    double contact_s;        /* t_to_next - t_ic */
+    double swing_s;          /* t_ic - t_to */
+    double length_m;         /* horizontal displacement zv0 → zv1 */
+    double dz_m;             /* vertical displacement zv0 → zv1 (up positive) */
+    double speed_mps;        /* length_m / (t_zv1 - t_zv0) */
     double peak_swing_radps; /* mid-swing pitch rate */
     double zv_gyro_radps;    /* RMS gyro over the zero-velocity window at t_zv1 */
     int running;             /* 1 if the contact's duty factor is below 0.5 */
@@ -179,22 +179,22 @@ const char *tendo_an_strike_name(tendo_an_strike s); /* "rear", "mid", "fore", "
 /* One ground contact of one foot. Times in seconds since the session start;
  * NAN where a value is not defined (e.g. flight time while walking). */
 typedef struct tendo_an_step {
-    int pod;                /* index given to tendo_an_session_add */
-    int side;               /* 0 left, 1 right */
-    double ic_s, to_s;      /* initial contact, toe-off */
-    double gct_ms;          /* ground contact time */
-    double flight_ms;       /* airborne time before this contact (running) */
-    double stride_s;        /* to this foot's next contact */
-    double cadence_spm;     /* steps per minute at this step */
-    double speed_mps;       /* of the stride that ends with this contact */
-    double stride_len_m;    /* horizontal length of that stride */
-    double dz_m;            /* its height change, up positive */
+    int pod;             /* index given to tendo_an_session_add */
+    int side;            /* 0 left, 1 right */
+    double ic_s, to_s;   /* initial contact, toe-off */
+    double gct_ms;       /* ground contact time */
+    double flight_ms;    /* airborne time before this contact (running) */
+    double stride_s;     /* to this foot's next contact */
+    double cadence_spm;  /* steps per minute at this step */
+    double speed_mps;    /* of the stride that ends with this contact */
+    double stride_len_m; /* horizontal length of that stride */
+    double dz_m;         /* its height change, up positive */
     double strike_angle_deg;
     tendo_an_strike footstrike;
     double impact_g;
     double achilles_force_bw; /* peak Achilles tendon force proxy, body weights */
-    tendo_an_kind kind;     /* walk or run */
-    int bout;               /* index into the bouts */
+    tendo_an_kind kind;       /* walk or run */
+    int bout;                 /* index into the bouts */
 } tendo_an_step;
 
 typedef struct tendo_an_bout {
@@ -211,23 +211,23 @@ typedef struct tendo_an_summary {
     size_t steps, steps_left, steps_right;
     /* "typical" = interquartile mean over the running steps (a median that
      * averages out the sample grid at low rates; analysis/MODELS.md) */
-    double cadence_spm;      /* typical while running, from the steps */
-    double cadence_walk_spm; /* typical while walking */
+    double cadence_spm;          /* typical while running, from the steps */
+    double cadence_walk_spm;     /* typical while walking */
     double cadence_spectral_spm; /* median spectral estimate while running */
-    double gct_ms;           /* typical while running */
-    double flight_ms;        /* typical while running */
-    double distance_m;       /* walking and running */
-    double speed_mps;        /* mean running speed: running distance / its time */
+    double gct_ms;               /* typical while running */
+    double flight_ms;            /* typical while running */
+    double distance_m;           /* walking and running */
+    double speed_mps;            /* mean running speed: running distance / its time */
     double ascent_m, descent_m;
-    double impact_g;         /* typical while running */
+    double impact_g;             /* typical while running */
     double gct_balance_left_pct; /* left share of the two feet's typical contact */
-    double achilles_load;    /* Σ F over running steps: BW·steps, or N·steps with mass */
-    double achilles_damage;  /* Σ (F / F_ref)^k over running steps */
+    double achilles_load;        /* Σ F over running steps: BW·steps, or N·steps with mass */
+    double achilles_damage;      /* Σ (F / F_ref)^k over running steps */
 } tendo_an_summary;
 
 typedef struct tendo_an_session_options {
-    double mass_kg;          /* 0: unknown (load in body weights) */
-    double damage_k;         /* damage exponent; 0 → 5 */
+    double mass_kg;  /* 0: unknown (load in body weights) */
+    double damage_k; /* damage exponent; 0 → 5 */
 } tendo_an_session_options;
 
 typedef struct tendo_an_session tendo_an_session;

@@ -31,7 +31,7 @@
 #include "tendo_session.h"
 #include "tendo_version.h"
 
-#define CMD "analyze"
+#define CMD    "analyze"
 #define WINDOW TENDO_SESSION_CHUNK_ROWS /* chunk-aligned reads: see tendo_session.h */
 /* A gap: consecutive samples more than 1.5 nominal periods apart (the
  * validator's definition), or flagged GAP_BEFORE. */
@@ -131,7 +131,8 @@ static double knot_time(const knots *m, double x)
     if (lo == hi)
         return (double)m->k[lo].t_us;
     const knot *a = &m->k[lo], *b = &m->k[hi];
-    return (double)a->t_us + (x - (double)a->n) * (double)(b->t_us - a->t_us) / (double)(b->n - a->n);
+    return (double)a->t_us +
+           (x - (double)a->n) * (double)(b->t_us - a->t_us) / (double)(b->n - a->n);
 }
 
 /* ------------------------------------------------------------ one pod */
@@ -228,9 +229,9 @@ static int hand_over(tendo_an_session *ses, int pod, int side, const seg_strides
 typedef struct pod_stream {
     tendo_an_gait *g;
     tendo_an_cadence *cad;
-    seg_strides seg;   /* strides of the current segment */
-    seg_cadence segc;  /* its spectral cadence estimates */
-    int64_t seg0;      /* its first sample index */
+    seg_strides seg;  /* strides of the current segment */
+    seg_cadence segc; /* its spectral cadence estimates */
+    int64_t seg0;     /* its first sample index */
     double r[9];
     int have_r;
     double confidence;
@@ -328,7 +329,8 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
                 if (rc == TENDO_OK)
                     rc = end_segment(&ps, err);
                 if (rc == TENDO_OK)
-                    rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m, start_us, err);
+                    rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m,
+                                   start_us, err);
                 if (rc == TENDO_OK)
                     rc = new_segment(&ps, fs, gi, err);
                 run0 = i;
@@ -355,14 +357,13 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
     res->analyzed = rc == TENDO_OK;
     res->orientation_confidence = ps.confidence;
     if (rc == TENDO_OK && !ps.have_r)
-        add_note(res, "%s: no walking or running to find the pod's orientation from",
-                 pm->serial);
+        add_note(res, "%s: no walking or running to find the pod's orientation from", pm->serial);
     if (rc == TENDO_OK && res->clipped > 0)
         add_note(res,
                  "%s: %.2f%% of samples reached the sensor's range (±%g g, ±%g °/s): impact "
                  "peaks there are lower bounds",
-                 pm->serial, 100.0 * (double)res->clipped / (double)res->samples,
-                 pm->accel_range_g, pm->gyro_range_dps);
+                 pm->serial, 100.0 * (double)res->clipped / (double)res->samples, pm->accel_range_g,
+                 pm->gyro_range_dps);
     free(ps.seg.s);
     free(ps.segc.e);
     free(m.k);
@@ -397,16 +398,27 @@ typedef struct step_row {
     int32_t bout;
 } step_row;
 
-#define COL(name, type) {#name, type, offsetof(step_row, name)}
+#define COL(name, type)                                                                            \
+    {                                                                                              \
+#name, type, offsetof(step_row, name)                                                      \
+    }
 static const tendo_column STEP_COLS[] = {
-    COL(side, TENDO_COL_STR16),         COL(ic_s, TENDO_COL_F64),
-    COL(to_s, TENDO_COL_F64),           COL(gct_ms, TENDO_COL_F64),
-    COL(flight_ms, TENDO_COL_F64),      COL(stride_s, TENDO_COL_F64),
-    COL(cadence_spm, TENDO_COL_F64),    COL(speed_mps, TENDO_COL_F64),
-    COL(stride_len_m, TENDO_COL_F64),   COL(dz_m, TENDO_COL_F64),
-    COL(strike_angle_deg, TENDO_COL_F64), COL(footstrike, TENDO_COL_STR16),
-    COL(impact_g, TENDO_COL_F64),       COL(achilles_force_bw, TENDO_COL_F64),
-    COL(kind, TENDO_COL_STR16),         COL(bout, TENDO_COL_I32),
+    COL(side, TENDO_COL_STR16),
+    COL(ic_s, TENDO_COL_F64),
+    COL(to_s, TENDO_COL_F64),
+    COL(gct_ms, TENDO_COL_F64),
+    COL(flight_ms, TENDO_COL_F64),
+    COL(stride_s, TENDO_COL_F64),
+    COL(cadence_spm, TENDO_COL_F64),
+    COL(speed_mps, TENDO_COL_F64),
+    COL(stride_len_m, TENDO_COL_F64),
+    COL(dz_m, TENDO_COL_F64),
+    COL(strike_angle_deg, TENDO_COL_F64),
+    COL(footstrike, TENDO_COL_STR16),
+    COL(impact_g, TENDO_COL_F64),
+    COL(achilles_force_bw, TENDO_COL_F64),
+    COL(kind, TENDO_COL_STR16),
+    COL(bout, TENDO_COL_I32),
 };
 #undef COL
 
@@ -417,9 +429,12 @@ typedef struct bout_row {
     double distance_m;
 } bout_row;
 
-#define COL(name, type) {#name, type, offsetof(bout_row, name)}
+#define COL(name, type)                                                                            \
+    {                                                                                              \
+#name, type, offsetof(bout_row, name)                                                      \
+    }
 static const tendo_column BOUT_COLS[] = {
-    COL(start_s, TENDO_COL_F64), COL(end_s, TENDO_COL_F64),   COL(kind, TENDO_COL_STR16),
+    COL(start_s, TENDO_COL_F64), COL(end_s, TENDO_COL_F64),      COL(kind, TENDO_COL_STR16),
     COL(steps, TENDO_COL_I32),   COL(distance_m, TENDO_COL_F64),
 };
 #undef COL
@@ -482,9 +497,9 @@ static size_t summary_fields(const file_result *fr, const analyze_opts *o, summa
     f[n++] = (summary_field){"ascent_m", none ? NAN : u->ascent_m};
     f[n++] = (summary_field){"descent_m", none ? NAN : u->descent_m};
     f[n++] = (summary_field){"achilles_load", none ? NAN : u->achilles_load};
-    f[n++] = (summary_field){"achilles_load_kn",
-                             none || !(o->mass_kg > 0) ? NAN
-                                                       : u->achilles_load * o->mass_kg * 9.80665 / 1000};
+    f[n++] = (summary_field){
+        "achilles_load_kn",
+        none || !(o->mass_kg > 0) ? NAN : u->achilles_load * o->mass_kg * 9.80665 / 1000};
     f[n++] = (summary_field){"achilles_damage", none ? NAN : u->achilles_damage};
     f[n++] = (summary_field){"impact_g", u->impact_g};
     f[n++] = (summary_field){"gct_balance_left_pct", u->gct_balance_left_pct};
@@ -755,8 +770,7 @@ static void csv_rows(FILE *f, const file_result *fr)
 
 /* ------------------------------------------------------------ driver */
 
-static int analyze_file(const char *path, const analyze_opts *o, file_result *fr,
-                        tendo_error *err)
+static int analyze_file(const char *path, const analyze_opts *o, file_result *fr, tendo_error *err)
 {
     memset(fr, 0, sizeof *fr);
     fr->path = path;

@@ -52,7 +52,10 @@ static int bare_read(const char *path, double *seconds, int64_t *samples)
         int64_t n = tendo_reader_sample_count(r, p);
         for (int64_t f = 0; rc == 0 && f < n; f += (int64_t)w) {
             tendo_block b = {.n = (size_t)(n - f < (int64_t)w ? n - f : (int64_t)w),
-                             .time_us = t, .accel = a, .gyro = g, .status = st};
+                             .time_us = t,
+                             .accel = a,
+                             .gyro = g,
+                             .status = st};
             if (tendo_reader_read_raw(r, p, f, &b, &err) != TENDO_OK) {
                 fprintf(stderr, "%s\n", err.msg);
                 rc = -1;

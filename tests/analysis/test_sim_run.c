@@ -27,14 +27,14 @@
 #include "tendo_sim.h"
 
 static int failures, verbose;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            failures++;                                                                        \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                               \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-        }                                                                                      \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
     } while (0)
 
 /* A detected contact matches the nearest true one within 100 ms: under a
@@ -158,7 +158,8 @@ static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
             fprintf(stderr, "  true %s ic %.3f to %.3f %s %.2f\n", pod ? "R" : "L", tr[j].ic_s,
                     tr[j].to_s, tr[j].kind, tr[j].speed_mps);
     double *ct_err = malloc((nt + 1) * sizeof *ct_err), *ic_err = malloc((nt + 1) * sizeof *ic_err);
-    double *to_err = malloc((nt + 1) * sizeof *to_err), *len_err = malloc((nt + 1) * sizeof *len_err);
+    double *to_err = malloc((nt + 1) * sizeof *to_err),
+           *len_err = malloc((nt + 1) * sizeof *len_err);
     double *walk_err = malloc((nt + 1) * sizeof *walk_err);
     size_t nct = 0, nsp = 0, nwalk = 0;
     memset(fg, 0, sizeof *fg);
@@ -185,8 +186,8 @@ static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
         fg->true_steps++;
         if (best == SIZE_MAX) {
             if (verbose > 1)
-                fprintf(stderr, "  missed %s contact at %.3f s (%s)\n",
-                        pod ? "right" : "left", tr[j].ic_s, tr[j].kind);
+                fprintf(stderr, "  missed %s contact at %.3f s (%s)\n", pod ? "right" : "left",
+                        tr[j].ic_s, tr[j].kind);
             continue;
         }
         fg->found++;
@@ -232,10 +233,12 @@ static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
                 double p0[3], p1[3], v0[3], v1[3], R[9];
                 tendo_sim_truth_pose(sim, pod, t0, p0, v0, R);
                 tendo_sim_truth_pose(sim, pod, t1, p1, v1, R);
-                fprintf(stderr, "  stride %.3f-%.3f len %.3f truth-steps %.3f pose %.3f |v0| %.2f |v1| %.2f\n", t0, t1,
-                        det[i].length_m, len, hypot(p1[0] - p0[0], p1[1] - p0[1]),
-                        sqrt(v0[0] * v0[0] + v0[1] * v0[1] + v0[2] * v0[2]),
-                        sqrt(v1[0] * v1[0] + v1[1] * v1[1] + v1[2] * v1[2]));
+                fprintf(
+                    stderr,
+                    "  stride %.3f-%.3f len %.3f truth-steps %.3f pose %.3f |v0| %.2f |v1| %.2f\n",
+                    t0, t1, det[i].length_m, len, hypot(p1[0] - p0[0], p1[1] - p0[1]),
+                    sqrt(v0[0] * v0[0] + v0[1] * v0[1] + v0[2] * v0[2]),
+                    sqrt(v1[0] * v1[0] + v1[1] * v1[1] + v1[2] * v1[2]));
             }
         }
     }
@@ -305,13 +308,14 @@ static void run_cond(const cond *c, uint64_t seed)
         double found = f.true_steps ? 100.0 * (double)f.found / (double)f.true_steps : 0;
         if (verbose)
             printf("%5.0f Hz %.1f m/s %-4s %-5s steps %3zu/%3zu (%.1f%%) false %zu rest %zu | "
-                   "walk IC %+5.1f | IC %+6.1f TO %+6.1f | CT bias %+6.1f SD %4.1f ms (n %zu) | length %+5.1f%%\n",
+                   "walk IC %+5.1f | IC %+6.1f TO %+6.1f | CT bias %+6.1f SD %4.1f ms (n %zu) | "
+                   "length %+5.1f%%\n",
                    c->rate, c->speed, c->strike, pod ? "right" : "left", f.found, f.true_steps,
-                   found, f.false_steps, f.rest_steps, f.walk_ic_ms, f.ic_bias_ms, f.to_bias_ms, f.ct_bias_ms,
-                   f.ct_sd_ms, f.n_ct, f.len_err_pct);
+                   found, f.false_steps, f.rest_steps, f.walk_ic_ms, f.ic_bias_ms, f.to_bias_ms,
+                   f.ct_bias_ms, f.ct_sd_ms, f.n_ct, f.len_err_pct);
         const char *w = pod ? "right" : "left";
-        CHECK(found >= 99.5, "%g Hz %g m/s %s %s: %.1f%% steps found", c->rate, c->speed,
-              c->strike, w, found);
+        CHECK(found >= 99.5, "%g Hz %g m/s %s %s: %.1f%% steps found", c->rate, c->speed, c->strike,
+              w, found);
         CHECK(f.false_steps == 0 && f.rest_steps == 0, "%g Hz %g m/s %s %s: %zu false, %zu in rest",
               c->rate, c->speed, c->strike, w, f.false_steps, f.rest_steps);
         CHECK(fabs(f.ct_bias_ms) <= 5.0, "%g Hz %g m/s %s %s: contact time bias %+.1f ms", c->rate,
