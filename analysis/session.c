@@ -441,6 +441,7 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
         elev_end(&el[sd], &up[sd], &down[sd]);
     int ns = sides_present[0] + sides_present[1];
     u->distance_m = ns ? (dist[0] + dist[1]) / ns : 0;
+    u->elevation_lr_diff_m = ns == 2 ? el[0].z - el[1].z : NAN;
     u->ascent_m = ns ? (up[0] + up[1]) / ns : 0;
     u->descent_m = ns ? (down[0] + down[1]) / ns : 0;
     u->speed_mps = run_t > 0 ? run_len / run_t : NAN;

@@ -219,6 +219,10 @@ typedef struct tendo_an_summary {
     double distance_m;           /* walking and running */
     double speed_mps;            /* mean running speed: running distance / its time */
     double ascent_m, descent_m;
+    /* The left foot's net height change minus the right's: both walk the
+     * same route, so this measures how far the feet's height estimates have
+     * drifted apart (NAN unless both feet were measured). */
+    double elevation_lr_diff_m;
     double impact_g;             /* typical while running */
     double gct_balance_left_pct; /* left share of the two feet's typical contact */
     double achilles_load;        /* Σ F over running steps: BW·steps, or N·steps with mass */

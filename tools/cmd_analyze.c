@@ -642,6 +642,8 @@ static void print_json(const file_result *fr, const analyze_opts *o)
     json_number(q, "clipped_fraction", clipped);
     cJSON_AddNumberToObject(q, "gaps", (double)gaps);
     cJSON_AddNumberToObject(q, "gap_s", gap_s);
+    json_number(q, "elevation_lr_diff_m",
+                fr->pods_analyzed ? tendo_an_session_summary(fr->ses)->elevation_lr_diff_m : NAN);
     cJSON_AddNumberToObject(q, "pods", (double)fr->npods);
     cJSON_AddNumberToObject(q, "pods_analyzed", fr->pods_analyzed);
     cJSON *notes = cJSON_AddArrayToObject(q, "notes");
@@ -684,6 +686,12 @@ static void print_summary(const file_result *fr, const analyze_opts *o)
                    (int)lround(fmod(pace, 60)) % 60, u->speed_mps);
         }
         printf(", climb +%.0f m / -%.0f m\n", u->ascent_m, u->descent_m);
+        /* The feet's height estimates drift apart with accelerometer bias
+         * (MODELS.md): when they disagree by more than 0.5% of the distance,
+         * say so beside the climb. */
+        if (fabs(u->elevation_lr_diff_m) > fmax(2, 0.005 * u->distance_m))
+            printf("  (climb uncertain: the two feet's height estimates differ by %.0f m)\n",
+                   fabs(u->elevation_lr_diff_m));
         printf("  steps %zu (%zu left, %zu right)", u->steps, u->steps_left, u->steps_right);
         if (!isfinite(u->cadence_spm) && isfinite(u->cadence_walk_spm))
             printf(", walking cadence %.0f steps/min", u->cadence_walk_spm);
