@@ -9,17 +9,8 @@
 #include <string.h>
 
 #include "tendo_analysis.h"
+#include "tendo_check.h"
 
-static int failures;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            failures++;                                                                        \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                               \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-        }                                                                                      \
-    } while (0)
 
 static unsigned long long rng = 0x9E3779B97F4A7C15ULL;
 static double gauss(void)

@@ -20,17 +20,9 @@
 
 #include "tendo_analysis.h"
 #include "tendo_csv.h"
+#include "tendo_check.h"
 
-static int failures, verbose;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            failures++;                                                                        \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                               \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-        }                                                                                      \
-    } while (0)
+static int verbose;
 
 #define FS 204.8
 

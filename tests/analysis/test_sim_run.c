@@ -25,17 +25,9 @@
 
 #include "tendo_analysis.h"
 #include "tendo_sim.h"
+#include "tendo_check.h"
 
-static int failures, verbose;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
+static int verbose;
 
 /* A detected contact matches the nearest true one within 100 ms: under a
  * third of the shortest simulated step (~0.32 s at 6 m/s); the timing

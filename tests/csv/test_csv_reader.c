@@ -13,19 +13,10 @@
 #include <sys/stat.h>
 
 #include "tendo_csv.h"
+#include "tendo_check.h"
 
-static int failures;
 static char scratch[1024];
 
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            failures++;                                                                       \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond);          \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fputc('\n', stderr);                                                              \
-        }                                                                                     \
-    } while (0)
 
 /* Writes len bytes to SCRATCH/name and returns the path (static buffer). */
 static const char *put_file(const char *name, const char *bytes, size_t len)

@@ -13,15 +13,8 @@
 #include <unistd.h>
 
 #include "tendo_session.h"
+#include "tendo_check.h"
 
-static int failures;
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);         \
-            failures++;                                                                      \
-        }                                                                                    \
-    } while (0)
 
 /* Deterministic pseudo-random numbers (xorshift64*). */
 static uint64_t rng_state = 88172645463325252ULL;

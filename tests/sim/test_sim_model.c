@@ -12,21 +12,11 @@
 
 #include "tendo_session.h"
 #include "tendo_sim.h"
+#include "tendo_check.h"
 
 #define G0 TENDO_SIM_GRAVITY
 
-static int failures = 0;
 
-#define CHECK(cond, ...)                                                                 \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                         \
-            fprintf(stderr, __VA_ARGS__);                                                \
-            fprintf(stderr, "\n");                                                       \
-            failures++;                                                                  \
-            return 1;                                                                    \
-        }                                                                                \
-    } while (0)
 
 /* All samples of one pod, in memory (tests use short profiles). */
 typedef struct trace {
