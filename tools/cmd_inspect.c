@@ -162,6 +162,7 @@ int tendo_cmd_inspect(int argc, char **argv)
         {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int json = 0, c;
     optind = 1;
+    opterr = 0; /* our own message below names the option and the help */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'j')
             json = 1;
@@ -169,7 +170,7 @@ int tendo_cmd_inspect(int argc, char **argv)
             fputs(USAGE, stdout);
             return 0;
         } else
-            return cli_usage("inspect", "unknown option");
+            return cli_usage("inspect", "unknown option '%s'", argv[optind - 1]);
     }
     if (optind >= argc)
         return cli_usage("inspect", "name at least one session file");
