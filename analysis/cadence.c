@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tendo_array.h"
 #include "tendo_analysis.h"
 
 /* The signal is reduced to block means at ~50 Hz first: gait power above
@@ -175,14 +176,10 @@ static int emit(tendo_an_cadence *c)
         if (den < 0)
             x += 0.5 * (a - d) / den;
     }
-    if (c->qn == c->qcap) {
-        size_t cap = c->qcap ? 2 * c->qcap : 16;
-        tendo_an_cadence_est *q = realloc(c->q, cap * sizeof *q);
-        if (!q)
-            return -1;
-        c->q = q;
-        c->qcap = cap;
-    }
+    tendo_an_cadence_est *q = tendo_array_reserve(c->q, &c->qcap, c->qn, sizeof *q, 16);
+    if (!q)
+        return -1;
+    c->q = q;
     /* the averaged segments span (AVERAGED + 1) hops; their centre: */
     double span = (double)((AVERAGED + 1) * c->hop) / c->fd;
     double end = (double)c->count * (double)c->dec / c->fs;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tendo_array.h"
 #include "an_internal.h"
 #include "an_load.h"
 #include "tendo_analysis.h"
@@ -99,14 +100,10 @@ void tendo_an_session_free(tendo_an_session *s)
 int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_stride *st,
                          tendo_error *err)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 1024;
-        entry *e = realloc(s->e, cap * sizeof *e);
-        if (!e)
-            return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
-        s->e = e;
-        s->cap = cap;
-    }
+    entry *e = tendo_array_reserve(s->e, &s->cap, s->n, sizeof *e, 1024);
+    if (!e)
+        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    s->e = e;
     s->e[s->n++] = (entry){pod, side, *st};
     return TENDO_OK;
 }
@@ -114,14 +111,10 @@ int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_
 int tendo_an_session_add_cadence(tendo_an_session *s, int pod, const tendo_an_cadence_est *e,
                                  tendo_error *err)
 {
-    if (s->ncad == s->capcad) {
-        size_t cap = s->capcad ? 2 * s->capcad : 256;
-        cad_entry *c = realloc(s->cad, cap * sizeof *c);
-        if (!c)
-            return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
-        s->cad = c;
-        s->capcad = cap;
-    }
+    cad_entry *c = tendo_array_reserve(s->cad, &s->capcad, s->ncad, sizeof *c, 256);
+    if (!c)
+        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    s->cad = c;
     s->cad[s->ncad++] = (cad_entry){pod, *e};
     return TENDO_OK;
 }

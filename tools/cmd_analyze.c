@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tendo_array.h"
 #include "cli.h"
 #include "commands.h"
 #include "tendo_analysis.h"
@@ -98,14 +99,10 @@ static int knot_add(knots *m, int64_t n, int64_t t_us)
 {
     if (m->len && m->k[m->len - 1].n >= n)
         return 0;
-    if (m->len == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 64;
-        knot *k = realloc(m->k, cap * sizeof *k);
-        if (!k)
-            return -1;
-        m->k = k;
-        m->cap = cap;
-    }
+    knot *k = tendo_array_reserve(m->k, &m->cap, m->len, sizeof *k, 64);
+    if (!k)
+        return -1;
+    m->k = k;
     m->k[m->len++] = (knot){n, t_us};
     return 0;
 }
@@ -157,14 +154,10 @@ static int drain(tendo_an_gait *g, seg_strides *out)
 {
     tendo_an_stride st;
     while (tendo_an_gait_next(g, &st)) {
-        if (out->len == out->cap) {
-            size_t cap = out->cap ? 2 * out->cap : 256;
-            tendo_an_stride *s = realloc(out->s, cap * sizeof *s);
-            if (!s)
-                return -1;
-            out->s = s;
-            out->cap = cap;
-        }
+        tendo_an_stride *s = tendo_array_reserve(out->s, &out->cap, out->len, sizeof *s, 256);
+        if (!s)
+            return -1;
+        out->s = s;
         out->s[out->len++] = st;
     }
     return 0;
@@ -180,14 +173,10 @@ static int drain_cadence(tendo_an_cadence *c, seg_cadence *out)
 {
     tendo_an_cadence_est e;
     while (tendo_an_cadence_next(c, &e)) {
-        if (out->len == out->cap) {
-            size_t cap = out->cap ? 2 * out->cap : 64;
-            tendo_an_cadence_est *x = realloc(out->e, cap * sizeof *x);
-            if (!x)
-                return -1;
-            out->e = x;
-            out->cap = cap;
-        }
+        tendo_an_cadence_est *x = tendo_array_reserve(out->e, &out->cap, out->len, sizeof *x, 64);
+        if (!x)
+            return -1;
+        out->e = x;
         out->e[out->len++] = e;
     }
     return 0;

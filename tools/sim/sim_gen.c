@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tendo_array.h"
 #include "sim_internal.h"
 #include "tendo_session.h"
 
@@ -86,14 +87,10 @@ void tendo_sim_options_default(tendo_sim_options *o)
 
 static sim_stance *push_stance(foot_track *ft)
 {
-    if (ft->n == ft->cap) {
-        size_t cap = ft->cap ? 2 * ft->cap : 256;
-        sim_stance *st = realloc(ft->st, cap * sizeof *st);
-        if (!st)
-            return NULL;
-        ft->st = st;
-        ft->cap = cap;
-    }
+    sim_stance *grown = tendo_array_reserve(ft->st, &ft->cap, ft->n, sizeof *grown, 256);
+    if (!grown)
+        return NULL;
+    ft->st = grown;
     sim_stance *st = &ft->st[ft->n++];
     memset(st, 0, sizeof *st);
     return st;
@@ -101,14 +98,10 @@ static sim_stance *push_stance(foot_track *ft)
 
 static int push_footprint(tendo_sim *s, double t_ic, double sdist, double hz)
 {
-    if (s->nfp == s->capfp) {
-        size_t cap = s->capfp ? 2 * s->capfp : 512;
-        footprint *fp = realloc(s->fp, cap * sizeof *fp);
-        if (!fp)
-            return -1;
-        s->fp = fp;
-        s->capfp = cap;
-    }
+    footprint *fp = tendo_array_reserve(s->fp, &s->capfp, s->nfp, sizeof *fp, 512);
+    if (!fp)
+        return -1;
+    s->fp = fp;
     s->fp[s->nfp++] = (footprint){t_ic, sdist, hz};
     return 0;
 }
