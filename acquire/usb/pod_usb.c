@@ -15,8 +15,10 @@
  * than any pod can have buffered (a frame is ≥ 37 bytes, 2^20 of them
  * ≥ 38 MB), so a stale frame can never carry an expected number. */
 #define SEQ_JUMP (1u << 20)
-/* Clock reads retried when the round trip is too long (busy machine). */
-#define CLOCK_TRIES 5
+/* Clock reads: the quickest of CLOCK_KEEP good ones is used; reads whose
+ * round trip is beyond the protocol's limit are retried, CLOCK_TRIES in all. */
+#define CLOCK_KEEP  3
+#define CLOCK_TRIES 8
 
 struct tendo_usb {
     libusb_context *ctx;
@@ -342,28 +344,42 @@ int tendo_usb_pod_info(tendo_usb_pod *p, tendo_pod_info *out, tendo_error *err)
 int tendo_usb_pod_clock_get(tendo_usb_pod *p, tendo_pod_clock *out, tendo_pod_clock_point *point,
                             tendo_error *err)
 {
-    int rc = TENDO_OK;
-    for (int attempt = 0; attempt < CLOCK_TRIES; attempt++) {
+    /* The point's uncertainty is half the round trip: of a few reads keep
+     * the quickest. Reads slower than the protocol's limit do not count. */
+    int good = 0;
+    tendo_error slow;
+    tendo_error_clear(&slow);
+    for (int attempt = 0; attempt < CLOCK_TRIES && good < CLOCK_KEEP; attempt++) {
         uint8_t buf[TENDO_POD_CLOCK_SIZE];
         size_t n = 0;
+        tendo_pod_clock c;
+        tendo_pod_clock_point pt;
         int64_t before = utc_now_us();
-        rc = control(p, TENDO_POD_REQ_CLOCK_GET, 0, buf, &n, NULL, err);
+        int rc = control(p, TENDO_POD_REQ_CLOCK_GET, 0, buf, &n, NULL, err);
         int64_t after = utc_now_us();
         if (rc)
             return rc;
-        if ((rc = decoded(p, tendo_pod_clock_decode(buf, n, out, err), err)) != 0)
+        if ((rc = decoded(p, tendo_pod_clock_decode(buf, n, &c, err), err)) != 0)
             return rc;
-        tendo_error local;
-        tendo_error_clear(&local);
-        rc = tendo_pod_clock_point_from_read(out->ticks, before, after, point, &local);
-        if (rc == TENDO_OK)
-            return TENDO_OK;
-        if (attempt == CLOCK_TRIES - 1) {
-            tendo_error_set(err, rc, "pod %s: %s (%d tries)", p->serial, local.msg, CLOCK_TRIES);
-            return rc;
+        if (good && c.epoch != out->epoch)
+            return tendo_error_set(err, TENDO_EDATA,
+                                   "pod %s: its clock restarted between two reads (epoch %u, "
+                                   "then %u); run tendo sync again",
+                                   p->serial, out->epoch, c.epoch);
+        tendo_error_clear(&slow);
+        if (tendo_pod_clock_point_from_read(c.ticks, before, after, &pt, &slow) != TENDO_OK)
+            continue;
+        if (!good || pt.unc_us < point->unc_us) {
+            *out = c;
+            *point = pt;
         }
+        good++;
     }
-    return rc;
+    if (good)
+        return TENDO_OK;
+    return tendo_error_set(err, TENDO_EUNAVAIL, "pod %s: %s (%d tries); the machine is busy: "
+                           "close other programs and rerun",
+                           p->serial, slow.msg, CLOCK_TRIES);
 }
 
 int tendo_usb_pod_clock_set(tendo_usb_pod *p, int64_t utc_us, tendo_error *err)
@@ -405,48 +421,94 @@ int tendo_usb_pod_erase(tendo_usb_pod *p, const tendo_pod_erase_req *req,
 
 /* ------------------------------------------------------------ bulk READ */
 
-typedef struct stream {
+/* Transfers on one endpoint complete in the order they were submitted, so
+ * each carries its submission number: when one fails (or cannot even be
+ * submitted) the data of those submitted before it is still delivered, and
+ * nothing after it. */
+typedef struct stream stream;
+
+typedef struct slot {
+    stream *s;
+    struct libusb_transfer *t;
+    uint64_t seq; /* submission number of the transfer now in flight */
+} slot;
+
+struct stream {
     tendo_usb_pod *p;
     tendo_usb_chunk_fn chunk;
     void *ctx;
-    struct libusb_transfer *xfer[TENDO_USB_XFERS];
+    slot slots[TENDO_USB_XFERS];
     int in_flight;
-    int stopping;  /* the consumer has enough: cancel, deliver nothing more */
-    int code;      /* the first failure */
+    uint64_t next_seq;
+    uint64_t fail_seq; /* the first failed submission; UINT64_MAX while none */
+    int stopping;      /* the consumer has enough: deliver nothing more */
+    int code;          /* the first failure */
     tendo_error *err;
-} stream;
+};
+
+static void fail_at(stream *s, uint64_t seq, int code)
+{
+    if (seq < s->fail_seq)
+        s->fail_seq = seq;
+    if (!s->code)
+        s->code = code;
+}
+
+static void submit(slot *sl)
+{
+    stream *s = sl->s;
+    sl->seq = s->next_seq++;
+    int rc = libusb_submit_transfer(sl->t);
+    if (rc) {
+        tendo_error e;
+        tendo_error_clear(&e);
+        int code = usb_fail(s->p, rc, "submitting a bulk transfer", &e);
+        if (!s->code && s->err)
+            *s->err = e;
+        fail_at(s, sl->seq, code);
+    } else {
+        s->in_flight++;
+    }
+}
 
 static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
 {
-    stream *s = t->user_data;
+    slot *sl = t->user_data;
+    stream *s = sl->s;
     s->in_flight--;
-    if (s->stopping || s->code)
-        return; /* anything after the end or a failure is not delivered */
+    if (s->stopping || sl->seq >= s->fail_seq)
+        return; /* after the end or after a failure: not delivered */
     switch (t->status) {
     case LIBUSB_TRANSFER_COMPLETED:
         break;
     case LIBUSB_TRANSFER_TIMED_OUT:
-        s->code = tendo_error_set(s->err, TENDO_EUNAVAIL,
-                                  "pod %s stopped sending for %d ms during a download",
-                                  s->p->serial, TENDO_USB_BULK_TIMEOUT_MS);
+        if (!s->code)
+            tendo_error_set(s->err, TENDO_EUNAVAIL,
+                            "pod %s stopped sending for %d ms during a download", s->p->serial,
+                            TENDO_USB_BULK_TIMEOUT_MS);
+        fail_at(s, sl->seq, TENDO_EUNAVAIL);
         return;
     case LIBUSB_TRANSFER_NO_DEVICE:
-        s->code = tendo_error_set(s->err, TENDO_EUNAVAIL,
-                                  "pod %s was unplugged during a download", s->p->serial);
+        if (!s->code)
+            tendo_error_set(s->err, TENDO_EUNAVAIL, "pod %s was unplugged during a download",
+                            s->p->serial);
+        fail_at(s, sl->seq, TENDO_EUNAVAIL);
         return;
     case LIBUSB_TRANSFER_CANCELLED:
+        fail_at(s, sl->seq, s->code ? s->code : TENDO_EUNAVAIL);
         return;
     default: /* STALL, OVERFLOW (babble), ERROR */
-        s->code = tendo_error_set(s->err, TENDO_EUNAVAIL,
-                                  "pod %s: bulk transfer failed (libusb status %d) during a "
-                                  "download",
-                                  s->p->serial, (int)t->status);
+        if (!s->code)
+            tendo_error_set(s->err, TENDO_EUNAVAIL,
+                            "pod %s: bulk transfer failed (libusb status %d) during a download",
+                            s->p->serial, (int)t->status);
+        fail_at(s, sl->seq, TENDO_EUNAVAIL);
         return;
     }
     if (t->actual_length > 0) {
         int rc = s->chunk(s->ctx, t->buffer, (size_t)t->actual_length, s->err);
         if (rc < 0) {
-            s->code = rc;
+            fail_at(s, sl->seq + 1, rc);
             return;
         }
         if (rc > 0) {
@@ -454,11 +516,55 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
             return;
         }
     }
-    int rc = libusb_submit_transfer(t);
-    if (rc)
-        s->code = usb_fail(s->p, rc, "resubmitting a bulk transfer", s->err);
-    else
-        s->in_flight++;
+    if (s->code)
+        return; /* a later submission failed already: this one was the last */
+    submit(sl);
+}
+
+int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_stop_fn stop,
+                         void *ctx, tendo_error *err)
+{
+    stream s = {.p = p, .chunk = chunk, .ctx = ctx, .err = err, .fail_seq = UINT64_MAX};
+    for (int i = 0; i < TENDO_USB_XFERS && !s.code; i++) {
+        slot *sl = &s.slots[i];
+        sl->s = &s;
+        uint8_t *buf = malloc(TENDO_USB_XFER_BYTES);
+        sl->t = libusb_alloc_transfer(0);
+        if (!buf || !sl->t) {
+            free(buf);
+            fail_at(&s, s.next_seq, tendo_error_set(err, TENDO_EINTERNAL,
+                                                    "out of memory for USB transfers"));
+            break;
+        }
+        libusb_fill_bulk_transfer(sl->t, p->h, TENDO_POD_EP_IN, buf, TENDO_USB_XFER_BYTES,
+                                  on_transfer, sl, TENDO_USB_BULK_TIMEOUT_MS);
+        sl->t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
+        submit(sl);
+    }
+    int cancelled = 0, broken = 0;
+    while (s.in_flight > 0) {
+        if (!s.stopping && !s.code && stop(ctx))
+            s.stopping = 1;
+        if ((s.stopping || s.code) && !cancelled) {
+            for (int i = 0; i < TENDO_USB_XFERS; i++)
+                if (s.slots[i].t)
+                    libusb_cancel_transfer(s.slots[i].t); /* NOT_FOUND when idle: fine */
+            cancelled = 1;
+        }
+        struct timeval tv = {0, 100000};
+        int erc = libusb_handle_events_timeout_completed(p->usb->ctx, &tv, NULL);
+        if (erc && erc != LIBUSB_ERROR_INTERRUPTED && ++broken >= 10) {
+            /* The event loop itself keeps failing: nothing more will
+             * complete, and the transfers cannot be freed safely. */
+            if (!s.code)
+                s.code = usb_fail(p, erc, "waiting for USB events", err);
+            return s.code;
+        }
+    }
+    for (int i = 0; i < TENDO_USB_XFERS; i++)
+        if (s.slots[i].t)
+            libusb_free_transfer(s.slots[i].t);
+    return s.stopping ? TENDO_OK : s.code;
 }
 
 int tendo_usb_pod_read_start(tendo_usb_pod *p, tendo_pod_read_req *req, tendo_error *err)
@@ -469,50 +575,6 @@ int tendo_usb_pod_read_start(tendo_usb_pod *p, tendo_pod_read_req *req, tendo_er
     uint8_t data[TENDO_POD_READ_SIZE];
     tendo_pod_read_encode(req, data);
     return control(p, TENDO_POD_REQ_READ, 0, data, NULL, NULL, err);
-}
-
-int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_stop_fn stop,
-                         void *ctx, tendo_error *err)
-{
-    stream s = {.p = p, .chunk = chunk, .ctx = ctx, .err = err};
-    for (int i = 0; i < TENDO_USB_XFERS && !s.code; i++) {
-        uint8_t *buf = malloc(TENDO_USB_XFER_BYTES);
-        s.xfer[i] = libusb_alloc_transfer(0);
-        if (!buf || !s.xfer[i]) {
-            free(buf);
-            s.code = tendo_error_set(err, TENDO_EINTERNAL, "out of memory for USB transfers");
-            break;
-        }
-        libusb_fill_bulk_transfer(s.xfer[i], p->h, TENDO_POD_EP_IN, buf, TENDO_USB_XFER_BYTES,
-                                  on_transfer, &s, TENDO_USB_BULK_TIMEOUT_MS);
-        s.xfer[i]->flags = LIBUSB_TRANSFER_FREE_BUFFER;
-        int src = libusb_submit_transfer(s.xfer[i]);
-        if (src)
-            s.code = usb_fail(p, src, "submitting a bulk transfer", err);
-        else
-            s.in_flight++;
-    }
-    int cancelled = 0;
-    while (s.in_flight > 0) {
-        if (!s.stopping && !s.code && stop(ctx))
-            s.stopping = 1;
-        if ((s.stopping || s.code) && !cancelled) {
-            for (int i = 0; i < TENDO_USB_XFERS; i++)
-                if (s.xfer[i])
-                    libusb_cancel_transfer(s.xfer[i]); /* NOT_FOUND when idle: fine */
-            cancelled = 1;
-        }
-        struct timeval tv = {0, 100000};
-        int erc = libusb_handle_events_timeout_completed(p->usb->ctx, &tv, NULL);
-        if (erc && erc != LIBUSB_ERROR_INTERRUPTED && !s.code)
-            s.code = usb_fail(p, erc, "waiting for USB events", err);
-        if (erc && erc != LIBUSB_ERROR_INTERRUPTED && cancelled)
-            break; /* the event loop itself is broken: nothing more will complete */
-    }
-    for (int i = 0; i < TENDO_USB_XFERS; i++)
-        if (s.xfer[i] && s.in_flight == 0)
-            libusb_free_transfer(s.xfer[i]);
-    return s.code;
 }
 
 void tendo_usb_pod_read_ended(tendo_usb_pod *p, uint64_t frames_accepted)
