@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "tendo_analysis.h"
 #include "tendo_error.h"
 
 #ifdef __cplusplus
@@ -78,6 +79,27 @@ void tendo_tr_config_default(tendo_tr_config *cfg);
 int tendo_tr_config_set(tendo_tr_config *cfg, const char *name, double value, tendo_error *err);
 /* Reads one parameter by name (NAN if unknown). */
 double tendo_tr_config_get(const tendo_tr_config *cfg, const char *name);
+
+/* ------------------------------------------------------------ per session */
+
+/* Running distance by stride speed, so the high-speed threshold can change
+ * after sessions were recorded: bin b holds [b, b+1) × 0.25 m/s, the last
+ * bin everything from 9.75 m/s up. */
+#define TENDO_TR_SPEED_BINS    40
+#define TENDO_TR_SPEED_BIN_MPS 0.25
+
+typedef struct tendo_tr_step_stats {
+    double speed_hist_m[TENDO_TR_SPEED_BINS]; /* running distance per speed bin */
+    double load_left_pct; /* left foot's share of the Achilles load; NAN unless both feet */
+} tendo_tr_step_stats;
+
+/* From a session's steps (tendo_an_session_steps): each running step adds
+ * its stride length divided by the number of feet measured (as the summary's
+ * distance does) to its speed's bin. */
+void tendo_tr_step_stats_of(const tendo_an_step *steps, size_t n, tendo_tr_step_stats *out);
+/* Distance faster than threshold_mps: whole bins above it plus the part of
+ * the bin it falls in (linear within the bin). */
+double tendo_tr_high_speed_m(const double hist[TENDO_TR_SPEED_BINS], double threshold_mps);
 
 /* ------------------------------------------------------------ input */
 

@@ -71,6 +71,46 @@ const char *tendo_tr_severity_name(tendo_tr_severity s)
     }
 }
 
+/* ------------------------------------------------------------ per session */
+
+void tendo_tr_step_stats_of(const tendo_an_step *steps, size_t n, tendo_tr_step_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    int sides[2] = {0, 0};
+    double load[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        sides[steps[i].side ? 1 : 0] = 1;
+        if (isfinite(steps[i].achilles_force_bw))
+            load[steps[i].side ? 1 : 0] += steps[i].achilles_force_bw;
+    }
+    int ns = sides[0] + sides[1];
+    for (size_t i = 0; i < n; i++) {
+        const tendo_an_step *s = &steps[i];
+        if (s->kind != TENDO_AN_RUN || !isfinite(s->stride_len_m) || !isfinite(s->speed_mps) ||
+            s->speed_mps < 0)
+            continue;
+        int b = (int)(s->speed_mps / TENDO_TR_SPEED_BIN_MPS);
+        if (b >= TENDO_TR_SPEED_BINS)
+            b = TENDO_TR_SPEED_BINS - 1;
+        out->speed_hist_m[b] += s->stride_len_m / ns;
+    }
+    out->load_left_pct = ns == 2 && load[0] + load[1] > 0 ? 100 * load[0] / (load[0] + load[1])
+                                                          : NAN;
+}
+
+double tendo_tr_high_speed_m(const double hist[TENDO_TR_SPEED_BINS], double threshold_mps)
+{
+    double sum = 0;
+    for (int b = 0; b < TENDO_TR_SPEED_BINS; b++) {
+        double lo = b * TENDO_TR_SPEED_BIN_MPS, hi = lo + TENDO_TR_SPEED_BIN_MPS;
+        double part = threshold_mps <= lo   ? 1
+                      : threshold_mps >= hi ? 0
+                                            : (hi - threshold_mps) / TENDO_TR_SPEED_BIN_MPS;
+        sum += hist[b] * part;
+    }
+    return sum;
+}
+
 /* ------------------------------------------------------------ flag ids */
 
 void tendo_tr_flag_id(const char *athlete_id, const char *rule, int day, const char *session,
@@ -496,9 +536,19 @@ int tendo_tr_compute(const tendo_tr_config *cfg, const char *athlete_id,
         lo = diary[0].day < lo ? diary[0].day : lo;
         hi = diary[ndiary - 1].day > hi ? diary[ndiary - 1].day : hi;
     }
+    if (auto_span && lo > hi) { /* no data at all: an empty result that says so */
+        tendo_tr_result *e = calloc(1, sizeof *e);
+        if (!e)
+            return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        e->first_day = 1;
+        e->first_session_day = -1;
+        snprintf(e->history_note, sizeof e->history_note,
+                 "too little history: no sessions yet; the load rules need %d days of them",
+                 cfg->min_history_days);
+        *out = e;
+        return TENDO_OK;
+    }
     if (auto_span) {
-        if (lo > hi) /* no data at all: an empty result */
-            lo = hi = 0;
         first_day = lo;
         last_day = hi;
     }
