@@ -12,6 +12,7 @@ int tendo_cmd_import(int argc, char **argv);
 int tendo_cmd_export(int argc, char **argv);
 int tendo_cmd_inspect(int argc, char **argv);
 int tendo_cmd_analyze(int argc, char **argv);
+int tendo_cmd_batch(int argc, char **argv);
 int tendo_cmd_pods(int argc, char **argv);
 int tendo_cmd_sync(int argc, char **argv);
 
