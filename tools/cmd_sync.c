@@ -195,6 +195,7 @@ static void print_json(const char *home, const tendo_sync_report *r, double secs
         cJSON_AddNumberToObject(j, "resumed_bytes", (double)p->resumed);
         cJSON_AddNumberToObject(j, "drift_ppm", p->drift_ppm);
         cJSON_AddBoolToObject(j, "anchored", p->anchored);
+        cJSON_AddNumberToObject(j, "clock_unc_us", (double)p->clock_unc_us);
         if (p->code != TENDO_OK) {
             cJSON_AddStringToObject(j, "problem", p->message);
             cJSON_AddNumberToObject(j, "exit_code", tendo_exit_code(p->code));

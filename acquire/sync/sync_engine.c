@@ -251,6 +251,7 @@ static int prepare_pod(engine *e, size_t idx)
     }
     if (rc == TENDO_OK)
         rc = tendo_usb_pod_clock_get(p->usb, &p->clock, &p->point, &err);
+    o->clock_unc_us = p->point.unc_us;
     if (rc == TENDO_OK) {
         p->list = malloc(TENDO_POD_MAX_SESSIONS * sizeof *p->list);
         rc = p->list ? tendo_usb_pod_list(p->usb, p->list, &p->nlist, &err)

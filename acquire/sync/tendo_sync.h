@@ -58,6 +58,7 @@ typedef struct tendo_sync_pod {
     uint64_t resumed;  /* of those, taken from the spool of an earlier sync */
     double drift_ppm;  /* the fitted clock drift (0 when nothing was mapped) */
     int anchored;      /* recordings were mapped through an earlier anchor */
+    int64_t clock_unc_us; /* uncertainty of this sync's clock read (half its round trip) */
     int code;          /* TENDO_OK, or the first problem with this pod */
     char message[TENDO_ERROR_MSG_MAX];
 } tendo_sync_pod;

@@ -15,10 +15,14 @@
  * than any pod can have buffered (a frame is ≥ 37 bytes, 2^20 of them
  * ≥ 38 MB), so a stale frame can never carry an expected number. */
 #define SEQ_JUMP (1u << 20)
-/* Clock reads: the quickest of CLOCK_KEEP good ones is used; reads whose
- * round trip is beyond the protocol's limit are retried, CLOCK_TRIES in all. */
-#define CLOCK_KEEP  3
-#define CLOCK_TRIES 8
+/* Clock reads: the point's error is at most half the round trip, and on a
+ * busy machine most round trips are long (the other process waits for a
+ * core). So reads go on until CLOCK_KEEP of them are good and the quickest
+ * took at most CLOCK_QUICK_US, CLOCK_TRIES in all; the quickest is used, as
+ * NTP keeps its minimum-delay sample (Mills, RFC 5905, 2010). */
+#define CLOCK_KEEP     3
+#define CLOCK_TRIES    24
+#define CLOCK_QUICK_US 1000
 
 struct tendo_usb {
     libusb_context *ctx;
@@ -349,7 +353,9 @@ int tendo_usb_pod_clock_get(tendo_usb_pod *p, tendo_pod_clock *out, tendo_pod_cl
     int good = 0;
     tendo_error slow;
     tendo_error_clear(&slow);
-    for (int attempt = 0; attempt < CLOCK_TRIES && good < CLOCK_KEEP; attempt++) {
+    for (int attempt = 0;
+         attempt < CLOCK_TRIES && (good < CLOCK_KEEP || 2 * point->unc_us > CLOCK_QUICK_US);
+         attempt++) {
         uint8_t buf[TENDO_POD_CLOCK_SIZE];
         size_t n = 0;
         tendo_pod_clock c;

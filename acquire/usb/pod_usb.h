@@ -69,7 +69,7 @@ const char *tendo_usb_pod_where(const tendo_usb_pod *p);
  * refusal is not NULL it receives that reply (code NONE otherwise). */
 int tendo_usb_pod_info(tendo_usb_pod *p, tendo_pod_info *out, tendo_error *err);
 /* CLOCK_GET with the host's UTC around it: *point pairs the latched ticks
- * with host time (PROTOCOL.md 5). Of three reads the one with the shortest
+ * with host time (PROTOCOL.md 5). Of several reads the one with the shortest
  * round trip (the smallest uncertainty) is kept; too slow reads are retried. */
 int tendo_usb_pod_clock_get(tendo_usb_pod *p, tendo_pod_clock *out, tendo_pod_clock_point *point,
                             tendo_error *err);
