@@ -44,6 +44,12 @@ size_t tendo_pod_emu_get_descriptor(const tendo_pod_setup *s, const char *serial
 int tendo_pod_emu_record(unsigned bus, unsigned dev, const char *serial, char *out, size_t cap,
                          tendo_error *err);
 
+/* The same with other descriptor bytes (1 to TENDO_POD_EMU_DESC_MAX): the
+ * emulator's malformed-descriptor fault. */
+#define TENDO_POD_EMU_DESC_MAX 256u
+int tendo_pod_emu_record_with(unsigned bus, unsigned dev, const char *serial, const uint8_t *desc,
+                              size_t desc_len, char *out, size_t cap, tendo_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "an_internal.h"
 
 void an_eig_sym3(const double *a_in, double *w, double *v)
@@ -80,4 +82,16 @@ double an_quantile(const double *x, size_t n, double q)
     double r = i + 1 < n ? t[i] + (pos - (double)i) * (t[i + 1] - t[i]) : t[n - 1];
     free(t);
     return r;
+}
+
+static pthread_mutex_t fftw_planner = PTHREAD_MUTEX_INITIALIZER;
+
+void an_fftw_lock(void)
+{
+    pthread_mutex_lock(&fftw_planner);
+}
+
+void an_fftw_unlock(void)
+{
+    pthread_mutex_unlock(&fftw_planner);
 }

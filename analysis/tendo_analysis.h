@@ -15,9 +15,12 @@
  * push-off and the foot slap after a heel strike. The methods and every
  * constant are documented, with their sources, in analysis/MODELS.md.
  *
- * Threads: FFTW's planner is not thread-safe, so create filters and gait
- * analysers from one thread (pushing to distinct objects from many threads
- * is fine).
+ * Threads: every object is independent, so distinct objects may be used
+ * from many threads at once. FFTW's planner is not thread-safe: the library
+ * serialises its own plan creation and destruction with a mutex, so
+ * creating and freeing analysers from many threads is safe too (a program
+ * that plans FFTW itself at the same time must not: it shares FFTW's
+ * planner).
  */
 #ifndef TENDO_ANALYSIS_H
 #define TENDO_ANALYSIS_H

@@ -1,6 +1,7 @@
 /* Shared helpers of the session format: attributes, names, time, defaults. */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,13 +151,16 @@ int tendo_time_parse_iso(const char *text, int64_t *time_us, tendo_error *err)
 
 /* ------------------------------------------------------------------ HDF5 */
 
+static void quiet_once(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
 void tendo_h5_quiet(void)
 {
-    static int done;
-    if (!done) {
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        done = 1;
-    }
+    /* once per process, also when readers are opened from many threads */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, quiet_once);
 }
 
 static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)

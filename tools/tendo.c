@@ -20,6 +20,7 @@ static const command COMMANDS[] = {
     {"inspect", tendo_cmd_inspect, "check a session file and show what it holds"},
     {"analyze", tendo_cmd_analyze, "find the steps and measure a session (stored in the file)"},
     {"capacity", tendo_cmd_capacity, "calf capacity: heel-raise test reps, heights, L/R symmetry"},
+    {"batch", tendo_cmd_batch, "analyse many sessions in parallel into one table (resumable, MPI)"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -17,6 +17,7 @@ import h5py
 import numpy as np
 
 TENDO, SCRATCH, CASE = sys.argv[1:4]
+EXTRA = sys.argv[4:]  # case api: the test_an_api program
 
 # The keys issue 4 asks of every --json object, and of its quality object.
 KEYS = ["file", "duration_s", "run_s", "walk_s", "steps", "steps_left", "steps_right",
@@ -440,6 +441,25 @@ def case_short_and_accel_only():
     check(j["steps"] is None and j["quality"]["pods_analyzed"] == 0, f"accel-only: {j}")
     check(any("not analysed" in n for n in j["quality"]["notes"]), f"notes {j['quality']}")
     print("short_and_accel_only: a 4-s file analysed; accelerometer-only pods said, nulls")
+
+
+def case_api():
+    """The library API (tools/analyze) gives the command's bytes, also when
+    four threads analyse at once (test_an_api checks that part)."""
+    f = simulate("api", PROFILE, "--rate", "500")
+    prefix = path("api-out")
+    p = subprocess.run([EXTRA[0], f, prefix], capture_output=True, text=True)
+    check(p.returncode == 0, f"test_an_api: {p.stdout} {p.stderr}")
+    csv_path = path("api-cli.csv")
+    j = tendo("analyze", f, "--no-store", "--json", "--mass", "70", "--steps-csv", csv_path)
+    t = tendo("analyze", f, "--no-store", "--mass", "70")
+    with open(prefix + ".json") as fh:
+        check(fh.read() + "\n" == j.stdout, "API JSON differs from tendo analyze --json")
+    with open(prefix + ".csv", "rb") as a, open(csv_path, "rb") as b:
+        check(a.read() == b.read(), "API steps CSV differs from --steps-csv")
+    with open(prefix + ".txt") as fh:
+        check(fh.read() == t.stdout, "API summary differs from tendo analyze")
+    print("api: JSON, steps CSV and summary byte-identical to the command; threads agree")
 
 
 os.makedirs(SCRATCH, exist_ok=True)
