@@ -78,6 +78,7 @@ static size_t detect(const pod_data *d, double fs, size_t chunk, tendo_an_heel_r
 {
     tendo_an_capacity *c = NULL;
     tendo_error err;
+    tendo_error_clear(&err);
     tendo_an_capacity_options o = {.fs_hz = fs};
     CHECK(tendo_an_capacity_new(&c, &o, &err) == TENDO_OK, "%s", err.msg);
     if (!c)
@@ -119,6 +120,7 @@ typedef struct cond {
 static tendo_sim *make_test(const cond *c, tendo_sim_profile *p)
 {
     tendo_error err;
+    tendo_error_clear(&err);
     int rc =
         tendo_sim_profile_heel_raise(c->reps[0], c->reps[1], c->height[0], c->height[1], p, &err);
     CHECK(rc == TENDO_OK, "%s", err.msg);
@@ -207,6 +209,7 @@ static int test_chunks(void)
 static int test_no_raises(void)
 {
     tendo_error err;
+    tendo_error_clear(&err);
     tendo_sim_profile p;
     CHECK(tendo_sim_profile_default(2.0, 3.2, &p, &err) == TENDO_OK);
     tendo_sim_options o;
@@ -229,6 +232,7 @@ static int test_no_raises(void)
     tendo_sim_profile_free(&p);
 
     const char *still = "{\"segments\":[{\"kind\":\"rest\",\"duration_s\":30}]}";
+    tendo_error_clear(&err);
     CHECK(tendo_sim_profile_parse(still, "still", &p, &err) == TENDO_OK);
     CHECK(tendo_sim_create(&s, &p, &o, &err) == TENDO_OK);
     if (s) {
@@ -287,17 +291,22 @@ static int test_options(void)
 {
     tendo_an_capacity *c = NULL;
     tendo_error err;
+    tendo_error_clear(&err);
     tendo_an_capacity_options o = {.fs_hz = 50};
     CHECK(tendo_an_capacity_new(&c, &o, &err) == TENDO_EUSAGE && !c);
     CHECK(strstr(err.msg, "50 Hz") != NULL, "%s", err.msg);
+    tendo_error_clear(&err);
     o = (tendo_an_capacity_options){.fs_hz = 1000, .lever_m = 0.5};
     CHECK(tendo_an_capacity_new(&c, &o, &err) == TENDO_EUSAGE && !c);
+    tendo_error_clear(&err);
     o = (tendo_an_capacity_options){.fs_hz = 1000, .min_height_m = 0.5};
     CHECK(tendo_an_capacity_new(&c, &o, &err) == TENDO_EUSAGE && !c);
     o = (tendo_an_capacity_options){.fs_hz = 1000};
     CHECK(tendo_an_capacity_new(&c, &o, &err) == TENDO_OK && c);
+    tendo_error_clear(&err);
     float a[3] = {0, 0, 9.8f};
     CHECK(tendo_an_capacity_push(c, a, NULL, 1, &err) == TENDO_EUSAGE);
+    tendo_error_clear(&err);
     CHECK(tendo_an_capacity_push(c, a, a, 0, &err) == TENDO_OK);
     tendo_an_heel_raise h;
     CHECK(tendo_an_capacity_finish(c, &err) == TENDO_OK && !tendo_an_capacity_next(c, &h));
