@@ -141,11 +141,12 @@ int tendo_pod_emu_record(unsigned bus, unsigned dev, const char *serial, char *o
 {
     uint8_t desc[TENDO_POD_DESCRIPTORS_SIZE];
     tendo_pod_emu_descriptors(desc);
-    return tendo_pod_emu_record_with(bus, dev, serial, desc, sizeof desc, out, cap, err);
+    return tendo_pod_emu_record_with(bus, dev, serial, desc, sizeof desc, 1, out, cap, err);
 }
 
 int tendo_pod_emu_record_with(unsigned bus, unsigned dev, const char *serial, const uint8_t *desc,
-                              size_t desc_len, char *out, size_t cap, tendo_error *err)
+                              size_t desc_len, int with_node, char *out, size_t cap,
+                              tendo_error *err)
 {
     if (bus < 1 || bus > 255 || dev < 1 || dev > 127)
         return tendo_error_set(err, TENDO_EUSAGE, "USB bus %u / device %u outside 1–255 / 1–127",
@@ -165,7 +166,7 @@ int tendo_pod_emu_record_with(unsigned bus, unsigned dev, const char *serial, co
      * sysfs text attributes with; libusb parses busnum/devnum/speed with it. */
     size_t len = 0;
     int ok = append(out, cap, &len, "P: /devices/tendo-podsim/usb%u/%u-%u\n", bus, bus, dev) &&
-             append(out, cap, &len, "N: bus/usb/%03u/%03u\n", bus, dev) &&
+             (!with_node || append(out, cap, &len, "N: bus/usb/%03u/%03u\n", bus, dev)) &&
              append(out, cap, &len, "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\n") &&
              append(out, cap, &len, "E: DEVNAME=/dev/bus/usb/%03u/%03u\n", bus, dev) &&
              append(out, cap, &len, "E: BUSNUM=%03u\nE: DEVNUM=%03u\n", bus, dev) &&

@@ -432,10 +432,10 @@ static int plug_in(bus_pod *bp, tendo_error *err)
     g_queue_init(&p->held);
     g_queue_init(&p->done);
     char rec[4096];
-    uint8_t desc[256];
+    uint8_t desc[TENDO_POD_EMU_DESC_MAX];
     size_t dlen = tendo_pod_emu_sysfs_descriptors(bp->pod, desc, sizeof desc);
     int rc = tendo_pod_emu_record_with(BUS_NUMBER, p->devnum, tendo_pod_emu_serial(bp->pod), desc,
-                                       dlen, rec, sizeof rec, err);
+                                       dlen, 0, rec, sizeof rec, err);
     if (rc) {
         g_free(p);
         return rc;
@@ -443,34 +443,34 @@ static int plug_in(bus_pod *bp, tendo_error *err)
     snprintf(p->syspath, sizeof p->syspath, "/sys/devices/tendo-podsim/usb%u/%u-%u", BUS_NUMBER,
              BUS_NUMBER, p->devnum);
     snprintf(p->devnode, sizeof p->devnode, "/dev/bus/usb/%03u/%03u", BUS_NUMBER, p->devnum);
-    GError *gerr = NULL;
-    if (!umockdev_testbed_add_from_string(bus->bed, rec, &gerr)) {
-        rc = tendo_error_set(err, TENDO_EINTERNAL, "umockdev refuses the record of pod %s: %s",
-                             tendo_pod_emu_serial(bp->pod), gerr ? gerr->message : "?");
-        g_clear_error(&gerr);
-        g_free(p);
-        return rc;
-    }
-    /* The /dev node becomes a FIFO we keep full while nothing is reapable. */
+    /* The /dev node (a FIFO we keep full while nothing is reapable) and its
+     * ioctl handler exist before the device does: umockdev announces the
+     * device ("add" uevent) as it adds it, and a host may open it at once. */
     char *root = umockdev_testbed_get_root_dir(bus->bed);
     char *node = g_strconcat(root, p->devnode, NULL);
+    char *dir = g_path_get_dirname(node);
     g_free(root);
-    if (unlink(node) == 0 && mkfifo(node, 0666) == 0)
+    if (g_mkdir_with_parents(dir, 0755) == 0 && mkfifo(node, 0666) == 0)
         p->fifo_fd = open(node, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (p->fifo_fd < 0)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "cannot make the FIFO node %s: %s", node,
                              strerror(errno));
+    g_free(dir);
     g_free(node);
+    GError *gerr = NULL;
     if (!rc) {
         fifo_update(p);
         p->handler = umockdev_ioctl_base_new();
         g_signal_connect(p->handler, "handle-ioctl", G_CALLBACK(on_ioctl), p);
-        if (!umockdev_testbed_attach_ioctl(bus->bed, p->devnode, p->handler, &gerr)) {
+        if (!umockdev_testbed_attach_ioctl(bus->bed, p->devnode, p->handler, &gerr))
             rc = tendo_error_set(err, TENDO_EINTERNAL, "umockdev cannot attach to %s: %s",
                                  p->devnode, gerr ? gerr->message : "?");
-            g_clear_error(&gerr);
-        }
+        g_clear_error(&gerr);
     }
+    if (!rc && !umockdev_testbed_add_from_string(bus->bed, rec, &gerr))
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "umockdev refuses the record of pod %s: %s",
+                             tendo_pod_emu_serial(bp->pod), gerr ? gerr->message : "?");
+    g_clear_error(&gerr);
     g_ptr_array_add(bp->all, p); /* freed with the bus, even half made */
     if (rc)
         return rc;
@@ -478,72 +478,90 @@ static int plug_in(bus_pod *bp, tendo_error *err)
     return TENDO_OK;
 }
 
-/* Takes the pod off the bus (lock held). */
-static void unplug_now(bus_pod *bp)
+/* The pod leaves the bus at once (lock held): every transfer in flight
+ * fails with "no device" and later ioctls with ENODEV, so the host gets not
+ * one byte more, however late the main context removes the device. */
+static plug *disconnect(bus_pod *bp)
 {
     plug *p = bp->cur;
     if (!p)
-        return;
+        return NULL;
     bp->cur = NULL;
     p->gone = 1;
     while (!g_queue_is_empty(&p->held))
         finish(p, g_queue_pop_head(&p->held), -ENODEV, 0);
     fifo_update(p);
     tendo_pod_emu_unplugged(bp->pod);
-    umockdev_testbed_uevent(bp->bus->bed, p->syspath, "remove");
-    umockdev_testbed_remove_device(bp->bus->bed, p->syspath);
+    return p;
 }
 
-typedef struct replug_job {
+typedef struct unplug_job {
     bus_pod *bp;
+    plug *p; /* already disconnected, or NULL: disconnect it here */
     int replug_ms;
-} replug_job;
+} unplug_job;
 
 static gboolean replug_cb(gpointer data)
 {
     bus_pod *bp = data;
     tendo_pod_bus *bus = bp->bus;
     g_mutex_lock(&bus->lock);
-    if (!bp->cur) {
-        tendo_error err;
-        tendo_error_clear(&err);
-        if (plug_in(bp, &err))
-            g_printerr("tendo-podsim: re-plugging pod %s: %s\n", tendo_pod_emu_serial(bp->pod),
-                       err.msg);
-        else
-            umockdev_testbed_uevent(bus->bed, bp->cur->syspath, "add");
-    }
+    tendo_error err;
+    tendo_error_clear(&err);
+    /* Adding the device sends the "add" uevent. */
+    if (!bp->cur && plug_in(bp, &err))
+        g_printerr("tendo-podsim: re-plugging pod %s: %s\n", tendo_pod_emu_serial(bp->pod),
+                   err.msg);
     g_mutex_unlock(&bus->lock);
     return G_SOURCE_REMOVE;
 }
 
+/* On the bus's context: the device leaves the testbed ("remove" uevent). */
 static gboolean unplug_cb(gpointer data)
 {
-    replug_job *job = data;
+    unplug_job *job = data;
     bus_pod *bp = job->bp;
-    g_mutex_lock(&bp->bus->lock);
-    unplug_now(bp);
-    g_mutex_unlock(&bp->bus->lock);
-    if (job->replug_ms >= 0) {
+    tendo_pod_bus *bus = bp->bus;
+    g_mutex_lock(&bus->lock);
+    plug *p = job->p ? job->p : disconnect(bp);
+    if (p) {
+        umockdev_testbed_uevent(bus->bed, p->syspath, "remove");
+        umockdev_testbed_remove_device(bus->bed, p->syspath);
+        /* The node goes too (clients that hold it open keep their fd). */
+        char *root = umockdev_testbed_get_root_dir(bus->bed);
+        char *node = g_strconcat(root, p->devnode, NULL);
+        unlink(node);
+        g_free(node);
+        g_free(root);
+    }
+    g_mutex_unlock(&bus->lock);
+    if (p && job->replug_ms >= 0) {
         GSource *t = g_timeout_source_new((guint)job->replug_ms);
         g_source_set_callback(t, replug_cb, bp, NULL);
-        g_source_attach(t, bp->bus->ctx);
+        g_source_attach(t, bus->ctx);
         g_source_unref(t);
     }
     g_free(job);
     return G_SOURCE_REMOVE;
 }
 
-/* From the worker thread: the testbed is changed on the bus's own context. */
-static void schedule_unplug(bus_pod *bp, int replug_ms)
+static void queue_unplug(bus_pod *bp, plug *p, int replug_ms)
 {
-    replug_job *job = g_new(replug_job, 1);
-    job->bp = bp;
-    job->replug_ms = replug_ms;
+    unplug_job *job = g_new(unplug_job, 1);
+    *job = (unplug_job){.bp = bp, .p = p, .replug_ms = replug_ms};
     GSource *s = g_idle_source_new();
     g_source_set_callback(s, unplug_cb, job, NULL);
     g_source_attach(s, bp->bus->ctx);
     g_source_unref(s);
+}
+
+/* From the worker thread, lock held: off the bus now, out of the testbed
+ * on the bus's own context. */
+static void schedule_unplug(bus_pod *bp, int replug_ms)
+{
+    plug *p = disconnect(bp);
+    if (p)
+        queue_unplug(bp, p, replug_ms);
 }
 
 /* ------------------------------------------------------------------ bus */
@@ -582,7 +600,7 @@ int tendo_pod_bus_plug(tendo_pod_bus *bus, tendo_pod_emu *pod, tendo_error *err)
 void tendo_pod_bus_unplug(tendo_pod_bus *bus, size_t i, int replug_ms)
 {
     if (i < bus->pods->len)
-        schedule_unplug(g_ptr_array_index(bus->pods, i), replug_ms);
+        queue_unplug(g_ptr_array_index(bus->pods, i), NULL, replug_ms);
 }
 
 uint64_t tendo_pod_bus_bytes_in(const tendo_pod_bus *bus)

@@ -83,6 +83,7 @@ int tendo_pod_emu_state_load(tendo_pod_emu *pod, const char *dir, tendo_error *e
             if (epoch > 1) {
                 pod->epoch = epoch;
                 pod->power_on_us = us;
+                pod->anchored = 0; /* the start's anchor was of epoch 1 */
             }
         } else if (sscanf(line, "anchor %" SCNu64 " %" SCNd64, &ticks, &us) == 2) {
             pod->anchored = 1;

@@ -297,8 +297,9 @@ static int case_info(int argc, char **argv)
         return 2;
     pod pods[8];
     size_t n = open_pods(pods, 8);
+    int rc;
     for (size_t i = 0; i < n; i++)
-        CHECK(get_serial(&pods[i]) == 0, "serial descriptor");
+        CHECK((rc = get_serial(&pods[i])) == 0, "serial descriptor: %d", rc);
     int k = find(pods, n, argv[1]);
     CHECK(k >= 0, "no pod %s among %zu", argv[1], n);
     if (k < 0)
@@ -336,8 +337,9 @@ static pod *setup_pod(pod *pods, size_t *n, const char *serial, tendo_pod_sessio
                       size_t *ns)
 {
     *n = open_pods(pods, 8);
+    int rc;
     for (size_t i = 0; i < *n; i++)
-        CHECK(get_serial(&pods[i]) == 0, "serial descriptor");
+        CHECK((rc = get_serial(&pods[i])) == 0, "serial descriptor: %d", rc);
     int k = find(pods, *n, serial);
     CHECK(k >= 0, "no pod %s among %zu", serial, *n);
     if (k < 0)
@@ -463,6 +465,257 @@ static int case_count(int argc, char **argv)
     return tendo_check_report("count");
 }
 
+/* "bad CRC" → "bad_CRC": names that fit one argument. */
+static const char *fault_token(tendo_pod_fault f)
+{
+    static char buf[64];
+    snprintf(buf, sizeof buf, "%s", tendo_pod_fault_name(f));
+    for (char *c = buf; *c; c++)
+        if (*c == ' ')
+            *c = '_';
+    return buf;
+}
+
+/* stream SERIAL ZLIB CHUNK EXPECT [frames=N] [cut=FRACTION]: downloads the
+ * pod's first session and checks how it ended: EXPECT is "ok", a libusb
+ * error name (LIBUSB_ERROR_TIMEOUT) or a reassembler fault (bad_CRC,
+ * sequence_gap, ...); frames= the frames accepted before; cut= the
+ * fraction of the content at which an unplug cut the plain stream (the
+ * host then holds exactly the stream bytes up to that content byte). */
+static int case_stream(int argc, char **argv)
+{
+    if (argc < 5)
+        return 2;
+    pod pods[8];
+    size_t n = 0, ns = 0;
+    static tendo_pod_session all[TENDO_POD_MAX_SESSIONS];
+    pod *p = setup_pod(pods, &n, argv[1], all, &ns);
+    CHECK(p && ns >= 1, "a pod with a session");
+    if (!p || ns < 1)
+        return tendo_check_report("stream");
+    download d = {.content = calloc(1, all[0].size_bytes + 1)};
+    download_session(p, &all[0], 0, 77, atoi(argv[2]), (size_t)atol(argv[3]), &d);
+    const char *got = d.reasm_rc && d.fault != TENDO_POD_FAULT_TRUNCATED ? fault_token(d.fault)
+                      : d.usb_rc                                      ? libusb_error_name(d.usb_rc)
+                                                                       : "ok";
+    CHECK(!strcmp(got, argv[4]), "the stream ended with %s, expected %s (%llu frames, %llu bytes)",
+          got, argv[4], (unsigned long long)d.frames, (unsigned long long)d.bytes);
+    for (int i = 5; i < argc; i++) {
+        if (!strncmp(argv[i], "frames=", 7))
+            CHECK(d.frames == strtoull(argv[i] + 7, NULL, 10), "%llu frames accepted, expected %s",
+                  (unsigned long long)d.frames, argv[i] + 7);
+        if (!strncmp(argv[i], "cut=", 4)) {
+            /* Plain frames: 32 header + payload + 4 CRC. The cut lies inside
+             * the frame after the last accepted one, at content byte W (a
+             * fraction of the content when written with a point). */
+            const char *v = argv[i] + 4;
+            uint64_t w = strchr(v, '.') ? (uint64_t)(atof(v) * (double)all[0].size_bytes)
+                                        : strtoull(v, NULL, 10);
+            uint64_t want = w + (TENDO_POD_FRAME_HEADER_SIZE + TENDO_POD_FRAME_CRC_SIZE) * d.frames +
+                            TENDO_POD_FRAME_HEADER_SIZE;
+            CHECK(d.bytes == want, "unplugged after %llu bytes, expected %llu (content byte %llu)",
+                  (unsigned long long)d.bytes, (unsigned long long)want, (unsigned long long)w);
+        }
+    }
+    if (!strcmp(argv[4], "ok"))
+        CHECK(tendo_pod_crc32(0, d.content, all[0].size_bytes) == all[0].crc32,
+              "content CRC equals LIST");
+    free(d.content);
+    close_pods(pods, n);
+    return tendo_check_report("stream");
+}
+
+static int arrived, left;
+
+static int LIBUSB_CALL on_hotplug(libusb_context *c, libusb_device *dev, libusb_hotplug_event ev,
+                                  void *user)
+{
+    (void)c, (void)dev, (void)user;
+    if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED)
+        arrived++;
+    else
+        left++;
+    return 0;
+}
+
+/* replug SERIAL FRACTION FILE SIDE RESET: the pod unplugs at FRACTION of
+ * its first session (run with unplug@F,replug=T or reset@F); the host sees
+ * NO_DEVICE, the hotplug events "left" then "arrived", opens the pod again
+ * at its new address, resumes the READ and ends with the file's samples
+ * bit for bit. With RESET=1 the pod's clock is in epoch 2, unanchored. */
+static int case_replug(int argc, char **argv)
+{
+    if (argc < 6)
+        return 2;
+    libusb_hotplug_callback_handle hh;
+    CHECK(libusb_hotplug_register_callback(ctx,
+                                           LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
+                                               LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
+                                           0, TENDO_POD_VID, TENDO_POD_PID, LIBUSB_HOTPLUG_MATCH_ANY,
+                                           on_hotplug, NULL, &hh) == 0,
+          "hotplug");
+    pod pods[8];
+    size_t n = 0, ns = 0;
+    static tendo_pod_session all[TENDO_POD_MAX_SESSIONS];
+    pod *p = setup_pod(pods, &n, argv[1], all, &ns);
+    CHECK(p && ns >= 1, "a pod with a session");
+    if (!p || ns < 1)
+        return tendo_check_report("replug");
+    uint8_t addr = libusb_get_device_address(libusb_get_device(p->h));
+    download d = {.content = calloc(1, all[0].size_bytes + 1)};
+    download_session(p, &all[0], 0, 5, 0, 65536, &d);
+    CHECK(d.usb_rc == LIBUSB_ERROR_NO_DEVICE, "unplug: %s", libusb_error_name(d.usb_rc));
+    uint64_t w = (uint64_t)(atof(argv[2]) * (double)all[0].size_bytes);
+    uint64_t resume = d.frames ? 0 : 0;
+    CHECK(d.bytes == w + 36 * d.frames + 32, "cut after %llu bytes", (unsigned long long)d.bytes);
+    /* Where the host resumes: the end of the last frame it accepted. */
+    for (uint64_t k = 0; k < d.frames; k++)
+        resume += tendo_pod_block_size(d.content[resume + 2] | d.content[resume + 3] << 8);
+    uint8_t b[TENDO_POD_INFO_SIZE];
+    CHECK(ctrl_in(p, TENDO_POD_REQ_INFO, 0, b, 0) == LIBUSB_ERROR_NO_DEVICE, "INFO after unplug");
+    close_pods(pods, n);
+    /* Wait (bounded) for the pod to come back. */
+    for (int i = 0; i < 100 && !(left && arrived); i++) {
+        struct timeval tv = {0, 50000};
+        libusb_handle_events_timeout_completed(ctx, &tv, NULL);
+    }
+    CHECK(left == 1 && arrived == 1, "hotplug: %d left, %d arrived", left, arrived);
+    n = 0;
+    p = setup_pod(pods, &n, argv[1], all, &ns);
+    CHECK(p != NULL, "the pod is back");
+    if (p) {
+        CHECK(libusb_get_device_address(libusb_get_device(p->h)) != addr, "a new address");
+        download r = {.content = d.content};
+        download_session(p, &all[0], resume, 5 + (uint32_t)d.frames + 100, 0, 65536, &r);
+        CHECK(r.usb_rc == 0 && r.reasm_rc == 0, "resume: %s %s", libusb_error_name(r.usb_rc),
+              tendo_pod_fault_name(r.fault));
+        r.frames += d.frames;
+        compare_with_file(&r, argv[3], (uint8_t)atoi(argv[4]));
+        tendo_pod_clock c;
+        CHECK(clock_get(p, &c) == 0, "CLOCK_GET");
+        if (atoi(argv[5]))
+            CHECK(c.epoch == 2 && !(c.flags & TENDO_POD_CLOCK_ANCHORED) && c.ticks < 60000000,
+                  "after a reset: epoch %u flags %u ticks %llu", c.epoch, c.flags,
+                  (unsigned long long)c.ticks);
+        else
+            CHECK(c.epoch == 1, "epoch %u", c.epoch);
+        close_pods(pods, n);
+    }
+    free(d.content);
+    libusb_hotplug_deregister_callback(ctx, hh);
+    return tendo_check_report("replug");
+}
+
+/* 1 when the device's configuration is exactly PROTOCOL.md section 1's. */
+static int descriptors_ok(libusb_device *dev)
+{
+    struct libusb_config_descriptor *cfg = NULL;
+    if (libusb_get_active_config_descriptor(dev, &cfg) || !cfg)
+        return 0;
+    int ok = cfg->bNumInterfaces == 1 && cfg->wTotalLength == 32 &&
+             cfg->interface[0].num_altsetting == 1;
+    if (ok) {
+        const struct libusb_interface_descriptor *a = &cfg->interface[0].altsetting[0];
+        ok = a->bInterfaceClass == TENDO_POD_IF_CLASS && a->bInterfaceSubClass == TENDO_POD_IF_SUBCLASS &&
+             a->bInterfaceProtocol == TENDO_POD_IF_PROTOCOL && a->bNumEndpoints == 2 &&
+             /* libusb 1.0.26 keeps bNumEndpoints from a truncated descriptor
+              * but parses no endpoints: check the pointer too. */
+             a->endpoint != NULL && a->endpoint[0].bEndpointAddress == TENDO_POD_EP_IN &&
+             a->endpoint[0].wMaxPacketSize == 512 && a->endpoint[1].wMaxPacketSize == 512;
+    }
+    libusb_free_config_descriptor(cfg);
+    return ok;
+}
+
+/* control FAULT [ARG]: the control-side faults, as a host meets them.
+ *   mute          every request times out (the pod still enumerates)
+ *   short         INFO comes one byte short
+ *   list-lie F    LIST fails its checks (F = crc: LIST passes, the
+ *                 downloaded content's CRC differs)
+ *   descriptors B B=1: the configuration is PROTOCOL.md's; B=0: it is not
+ *   evil F        the serial descriptor is hostile: rejected by the codec */
+static int case_control(int argc, char **argv)
+{
+    if (argc < 2)
+        return 2;
+    const char *what = argv[1], *arg = argc > 2 ? argv[2] : "";
+    pod pods[8];
+    size_t n = open_pods(pods, 8);
+    CHECK(n == 1, "one pod enumerates, %zu found", n);
+    if (n != 1)
+        return tendo_check_report("control");
+    pod *p = &pods[0];
+    uint8_t b[256];
+    static tendo_pod_session all[TENDO_POD_MAX_SESSIONS];
+    size_t ns = 0;
+    tendo_error err;
+    tendo_error_clear(&err);
+    if (!strcmp(what, "mute")) {
+        tendo_pod_setup s;
+        tendo_pod_setup_for(TENDO_POD_REQ_INFO, 0, &s, NULL);
+        int rc = libusb_control_transfer(p->h, s.request_type, s.request, 0, 0, b, s.length, 300);
+        CHECK(rc == LIBUSB_ERROR_TIMEOUT, "INFO: %s", libusb_error_name(rc));
+        rc = libusb_get_string_descriptor(p->h, 3, 0x0409, b, sizeof b);
+        CHECK(rc == LIBUSB_ERROR_TIMEOUT, "serial: %s", libusb_error_name(rc));
+    } else if (!strcmp(what, "short")) {
+        CHECK(ctrl_in(p, TENDO_POD_REQ_INFO, 0, b, 0) == TENDO_POD_INFO_SIZE - 1, "INFO length");
+        CHECK(get_info(p) == -1000, "a short INFO is refused");
+        CHECK(clock_get(p, &(tendo_pod_clock){0}) == 0, "CLOCK_GET is whole");
+    } else if (!strcmp(what, "list-lie")) {
+        int rc = list_all(p, all, &ns);
+        if (strcmp(arg, "crc")) {
+            CHECK(rc == -1001, "LIST %s lie undetected (%d)", arg, rc);
+        } else {
+            CHECK(rc == 0 && ns >= 1, "LIST with a wrong CRC passes its checks");
+            download d = {.content = calloc(1, all[0].size_bytes + 1)};
+            download_session(p, &all[0], 0, 1, 0, 65536, &d);
+            CHECK(d.usb_rc == 0 && d.reasm_rc == 0, "download");
+            CHECK(tendo_pod_crc32(0, d.content, all[0].size_bytes) != all[0].crc32,
+                  "content CRC differs from LIST's");
+            free(d.content);
+        }
+    } else if (!strcmp(what, "descriptors")) {
+        CHECK(descriptors_ok(libusb_get_device(p->h)) == atoi(arg),
+              "configuration descriptor should%s match PROTOCOL.md", atoi(arg) ? "" : " not");
+    } else if (!strcmp(what, "evil")) {
+        int len = libusb_get_string_descriptor(p->h, 3, 0x0409, b, sizeof b);
+        CHECK(len >= 2, "serial descriptor: %d", len);
+        char text[256];
+        int dec = len >= 2 ? tendo_pod_string_decode(b, (size_t)len, text, sizeof text, &err) : -1;
+        int bad = dec || tendo_pod_serial_check(text, &err);
+        CHECK(bad, "hostile serial %s accepted", arg);
+        /* The bytes are the hostile ones asked for. */
+        if (!strcmp(arg, "path"))
+            CHECK(len == 16 && b[2] == '.' && b[6] == '/' && b[14] == 'x', "../../x");
+        if (!strcmp(arg, "utf16"))
+            CHECK(len >= 4 && b[2] == 0x00 && b[3] == 0xD8, "a lone surrogate");
+        if (!strcmp(arg, "long"))
+            CHECK(len == 254, "126 code units");
+        if (!strcmp(arg, "odd"))
+            CHECK(len % 2 == 1, "odd length");
+    } else {
+        CHECK(0, "no control case %s", what);
+    }
+    close_pods(pods, n);
+    return tendo_check_report("control");
+}
+
+/* epoch SERIAL E: the pod's clock is in epoch E (state across runs). */
+static int case_epoch(int argc, char **argv)
+{
+    if (argc < 3)
+        return 2;
+    pod pods[8];
+    size_t n = 0, ns = 0;
+    static tendo_pod_session all[TENDO_POD_MAX_SESSIONS];
+    pod *p = setup_pod(pods, &n, argv[1], all, &ns);
+    tendo_pod_clock c;
+    CHECK(p && clock_get(p, &c) == 0 && c.epoch == (uint32_t)atoi(argv[2]), "epoch %u, expected %s",
+          p ? c.epoch : 0, argv[2]);
+    close_pods(pods, n);
+    return tendo_check_report("epoch");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -477,6 +730,14 @@ int main(int argc, char **argv)
         rc = case_read(argc - 1, argv + 1);
     else if (!strcmp(argv[1], "erase"))
         rc = case_erase(argc - 1, argv + 1);
+    else if (!strcmp(argv[1], "stream"))
+        rc = case_stream(argc - 1, argv + 1);
+    else if (!strcmp(argv[1], "replug"))
+        rc = case_replug(argc - 1, argv + 1);
+    else if (!strcmp(argv[1], "control"))
+        rc = case_control(argc - 1, argv + 1);
+    else if (!strcmp(argv[1], "epoch"))
+        rc = case_epoch(argc - 1, argv + 1);
     else if (!strcmp(argv[1], "count"))
         rc = case_count(argc - 1, argv + 1);
     else

@@ -279,6 +279,23 @@ static int run_command(char **cmd)
 
 /* ------------------------------------------------------------------ main */
 
+/* tendo-podsim itself must run under the preload too: umockdev sends
+ * uevents (hotplug) through libudev, which must see the testbed's /sys.
+ * The preload has to be there when the process starts, so we re-execute
+ * ourselves once with it (child_env's LD_PRELOAD and ASAN_OPTIONS). */
+static void reexec_under_preload(char **argv)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, PRELOAD_LIB))
+        return;
+    char **env = child_env();
+    execve("/proc/self/exe", argv, env);
+    /* Not reached unless exec failed: go on; only hotplug events will be missing. */
+    fprintf(stderr, "tendo-podsim: cannot re-run under %s (%s): hotplug events will be missing\n",
+            PRELOAD_LIB, strerror(errno));
+    g_strfreev(env);
+}
+
 static int fail(const tendo_error *err)
 {
     fprintf(stderr, "tendo-podsim: %s\n", err->msg);
@@ -291,6 +308,7 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    reexec_under_preload(argv);
     tendo_error err;
     tendo_error_clear(&err);
     if (o.state_dir && mkdir(o.state_dir, 0777) != 0 && errno != EEXIST) {
