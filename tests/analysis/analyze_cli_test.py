@@ -240,7 +240,21 @@ def case_steps_csv():
     check({r["footstrike"] for r in rows if r["kind"] == "run"} == {"rear"}, "footstrike")
     ics = [float(r["ic_s"]) for r in rows]
     check(ics == sorted(ics), "CSV not in time order")
-    print(f"steps_csv: {len(rows)} rows, columns {','.join(CSV_COLUMNS)}")
+    # Time zero is the session's first sample (issue 4), found here from the
+    # raw time datasets; the stored /analysis counts from start_time_us.
+    with h5py.File(f) as h:
+        start = int(h.attrs["start_time_us"])
+        first = min(int(h["sensors"][s]["time"][0]) for s in h["sensors"])
+        stored = sorted(float(x) for s in h["analysis"] for x in
+                        (h["analysis"][s]["steps"]["ic_s"] if s not in ("bouts", "summary")
+                         else []))
+    t0 = (first - start) / 1e6
+    check(t0 > 0, f"the simulated pods start after the session start ({t0} s)")
+    close(j["first_sample_s"], t0, 1e-9, "first_sample_s")
+    check(len(stored) == len(ics) and all(abs(a - (b - t0)) < 6e-5 for a, b in zip(ics, stored)),
+          "CSV ic_s is not the stored ic_s less the first sample's offset")
+    print(f"steps_csv: {len(rows)} rows, columns {','.join(CSV_COLUMNS)}; "
+          f"times from the first sample ({t0:.3f} s after the session start)")
 
 
 def case_no_steps():

@@ -30,6 +30,7 @@ struct tendo_analyze_result {
     tendo_pod_meta pods[TENDO_MAX_PODS];
     analyze_pod_result pr[TENDO_MAX_PODS];
     double duration_s;
+    double first_sample_s; /* the session's first sample (any pod), s after start_time_utc */
     int pods_analyzed;
     char analyzed_at[40];
 };

@@ -73,6 +73,7 @@ cJSON *tendo_analyze_json(const tendo_analyze_result *fr)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "file", fr->path);
+    cJSON_AddNumberToObject(j, "first_sample_s", fr->first_sample_s);
     analyze_field f[ANALYZE_MAX_FIELDS];
     size_t nf = analyze_summary_fields(fr, f);
     for (size_t i = 0; i < nf; i++)
@@ -198,8 +199,11 @@ int tendo_analyze_csv_rows(FILE *f, const tendo_analyze_result *fr)
     const tendo_an_step *s;
     size_t n = tendo_an_session_steps(fr->ses, &s);
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "%s,%.4f", s[i].side ? "right" : "left", s[i].ic_s);
-        csv_num(f, s[i].to_s);
+        /* seconds since the session's first sample (issue 4), where
+         * /analysis and /truth count from start_time_utc */
+        double t0 = fr->first_sample_s;
+        fprintf(f, "%s,%.4f", s[i].side ? "right" : "left", s[i].ic_s - t0);
+        csv_num(f, s[i].to_s - t0);
         csv_num(f, s[i].gct_ms);
         csv_num(f, s[i].flight_ms);
         csv_num(f, s[i].stride_s);

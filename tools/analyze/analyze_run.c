@@ -354,17 +354,31 @@ static int analyze(tendo_analyze_result *fr, tendo_error *err)
         if (span > fr->duration_s)
             fr->duration_s = span;
     }
-    /* pods that were skipped still count for the session's length */
+    /* Pods that were skipped still count for the session's length, and
+     * every pod for its first sample (the steps CSV's time zero). */
+    fr->first_sample_s = NAN;
     for (size_t p = 0; rc == TENDO_OK && p < fr->npods; p++) {
         int64_t n = tendo_reader_sample_count(rd, p);
-        if (fr->pr[p].analyzed || n <= 0)
+        if (n <= 0)
             continue;
-        int64_t t_last;
-        tendo_block blk = {.n = 1, .time_us = &t_last};
-        rc = tendo_reader_read_raw(rd, p, n - 1, &blk, err);
+        if (fr->pr[p].analyzed) {
+            if (!(fr->pr[p].first_s >= fr->first_sample_s))
+                fr->first_sample_s = fr->pr[p].first_s;
+            continue;
+        }
+        int64_t t_first, t_last;
+        tendo_block b0 = {.n = 1, .time_us = &t_first}, b1 = {.n = 1, .time_us = &t_last};
+        rc = tendo_reader_read_raw(rd, p, 0, &b0, err);
+        if (rc == TENDO_OK)
+            rc = tendo_reader_read_raw(rd, p, n - 1, &b1, err);
         if (rc == TENDO_OK && (double)(t_last - start_us) / 1e6 > fr->duration_s)
             fr->duration_s = (double)(t_last - start_us) / 1e6;
+        double f = (double)(t_first - start_us) / 1e6;
+        if (rc == TENDO_OK && !(f >= fr->first_sample_s))
+            fr->first_sample_s = f;
     }
+    if (!isfinite(fr->first_sample_s))
+        fr->first_sample_s = 0; /* no samples at all */
     tendo_reader_close(rd);
     if (rc == TENDO_OK)
         rc = tendo_an_session_finish(fr->ses, fr->duration_s, err);

@@ -82,8 +82,10 @@ void tendo_analyze_print_summary(FILE *f, const tendo_analyze_result *r);
 
 /* The --steps-csv header line ("side,ic_s,...,kind,file\n") and one row per
  * step of r (its `file` column is r's path). Times are seconds since the
- * session's first sample (its start_time_us; see analyze_run.c). Return 0,
- * or -1 when the stream reports an error. */
+ * session's first sample (the earliest sample of any pod), which the JSON's
+ * `first_sample_s` places after start_time_utc, the zero of /analysis and
+ * /truth (pods start a little after the session's start). Return 0, or -1
+ * when the stream reports an error. */
 int tendo_analyze_csv_header(FILE *f);
 int tendo_analyze_csv_rows(FILE *f, const tendo_analyze_result *r);
 
