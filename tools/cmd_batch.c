@@ -246,7 +246,7 @@ static int run_mpi(args *a, int argc, char **argv)
         batch_mpi_release(); /* ranks still waiting if the batch stopped early */
         code = report(a, rc, &c, run_json, &err);
     }
-    batch_mpi_finalize();
+    batch_mpi_finish(code);
     return code;
 #else
     (void)a, (void)argc, (void)argv;

@@ -291,6 +291,9 @@ def case_resume():
     cmd2 = [TENDO, "batch", study, "--manifest", manifest, "--out", out2, "-j", "1", "--steps"]
     p = subprocess.Popen(cmd2, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     mid = wait_for_lines(os.path.join(out2, "journal.jsonl"), 1, p)
+    rc, _, se = tendo(*cmd2[1:], "--resume")
+    check(rc == 73 and "another tendo batch is writing" in se,
+          f"a second batch on a folder in use → 73 ({se.strip()})")
     p.send_signal(signal.SIGINT)
     so, se = p.communicate()
     check(mid and p.returncode == 130 and "--resume" in so,
@@ -301,6 +304,53 @@ def case_resume():
           f"interrupted run: {len(pend)} pending rows, run.json complete false")
     rc, _, _ = tendo(*cmd2[1:], "--resume")
     check(rc == 65 and tables(out2) == want, "after Ctrl-C, --resume = uninterrupted run")
+
+
+def children(pid):
+    try:
+        return [int(c) for c in read(f"/proc/{pid}/task/{pid}/children").split()]
+    except OSError:
+        return []
+
+
+def running(pid):
+    try:
+        return read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[0] == "R"
+    except OSError:
+        return False
+
+
+def case_worker_dies():
+    root = os.path.join(WORK, "worker")
+    extra = [(f"more/run{i}.h5", 3.0, 20 + i) for i in range(4)]
+    study, manifest = make_study(root, extra)
+    ref = os.path.join(root, "ref")
+    batch(root, ref, "-j", "2")
+    out = os.path.join(root, "out")
+    cmd = [TENDO, "batch", study, "--manifest", manifest, "--out", out, "-j", "1"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    victim = None
+    t0 = time.monotonic()
+    wait_for_lines(os.path.join(out, "journal.jsonl"), 1, p)
+    while victim is None and p.poll() is None and time.monotonic() - t0 < 120:
+        kids = children(p.pid)
+        if kids and running(kids[0]):  # busy analysing, not waiting for a job
+            os.kill(kids[0], signal.SIGKILL)
+            victim = kids[0]
+        time.sleep(0.002)
+    so, se = p.communicate()
+    check(victim is not None, "a worker was killed in the middle of a job")
+    check(p.returncode == 65, f"the batch went on to the end (exit {p.returncode}; {se[-200:]})")
+    rows = table(os.path.join(out, "summary.csv"))
+    check(len(rows) == 12 and len({r["file"] for r in rows}) == 12, "every session has its row")
+    died = [f for f in table(os.path.join(out, "failures.csv")) if f["exit_code"] == "70"]
+    check(len(died) == 1 and "killed by signal 9" in died[0]["message"],
+          f"the dead worker's job failed with class 70 and the signal: {died}")
+    ok = [r for r in rows if r["status"] == "ok"]
+    check(len(ok) == 8, f"the other sessions were analysed by a new worker ({len(ok)} ok)")
+    rc, _, _ = tendo(*cmd[1:], "--resume")
+    check(rc == 65 and tables(out) == tables(ref),
+          "--resume retries the dead worker's job: tables = an undisturbed run")
 
 
 def case_changes():
@@ -437,7 +487,7 @@ def case_usage():
 
 
 CASES = {"mixed": case_mixed, "parallel": case_parallel, "resume": case_resume,
-         "changes": case_changes, "shards": case_shards,
+         "changes": case_changes, "worker_dies": case_worker_dies, "shards": case_shards,
          "manifest_errors": case_manifest_errors, "usage": case_usage}
 
 if __name__ == "__main__":

@@ -191,15 +191,48 @@ void batch_job_content_id(const batch_job *j, batch_fingerprint *fp)
         snprintf(fp->content_id, sizeof fp->content_id, "crc32:%08x:%08x", a, b);
 }
 
+/* Sizes and times as decimal text: a JSON number is a double, which cannot
+ * hold a nanosecond time since 1970 exactly. */
+static void add_i64(cJSON *o, const char *name, int64_t v)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%lld", (long long)v);
+    cJSON_AddStringToObject(o, name, text);
+}
+
 static cJSON *fingerprint_json(const batch_fingerprint *fp)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "size", (double)fp->size);
-    cJSON_AddNumberToObject(o, "mtime_ns", (double)fp->mtime_ns);
-    cJSON_AddNumberToObject(o, "pair_size", (double)fp->pair_size);
-    cJSON_AddNumberToObject(o, "pair_mtime_ns", (double)fp->pair_mtime_ns);
+    add_i64(o, "size", fp->size);
+    add_i64(o, "mtime_ns", fp->mtime_ns);
+    add_i64(o, "pair_size", fp->pair_size);
+    add_i64(o, "pair_mtime_ns", fp->pair_mtime_ns);
     cJSON_AddStringToObject(o, "content_id", fp->content_id);
     return o;
+}
+
+static int same_i64(const cJSON *o, const char *name, int64_t v)
+{
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+    char want[32];
+    snprintf(want, sizeof want, "%lld", (long long)v);
+    return text && !strcmp(text, want);
+}
+
+int batch_job_unchanged(const batch_job *j, const cJSON *fp_json)
+{
+    batch_fingerprint fp;
+    batch_job_stat(j, &fp);
+    if (same_i64(fp_json, "size", fp.size) && same_i64(fp_json, "mtime_ns", fp.mtime_ns) &&
+        same_i64(fp_json, "pair_size", fp.pair_size) &&
+        same_i64(fp_json, "pair_mtime_ns", fp.pair_mtime_ns))
+        return 1;
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fp_json,
+                                                                            "content_id"));
+    if (!id || !id[0])
+        return 0;
+    batch_job_content_id(j, &fp);
+    return !strcmp(id, fp.content_id);
 }
 
 /* ------------------------------------------------------------ running */

@@ -57,6 +57,9 @@ typedef struct batch_fingerprint {
 void batch_job_stat(const batch_job *j, batch_fingerprint *fp);
 /* Fills fp->content_id by reading the input ("" if it cannot be read). */
 void batch_job_content_id(const batch_job *j, batch_fingerprint *fp);
+/* 1 when the job's input is the one a result's "fp" object describes: the
+ * same sizes and times, or else the same content id. */
+int batch_job_unchanged(const batch_job *j, const cJSON *fp_json);
 
 /*
  * Analyses one job. Never gives up on a bad input: the outcome is returned

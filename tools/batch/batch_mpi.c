@@ -47,11 +47,6 @@ int batch_mpi_init(int *argc, char ***argv, int *rank, int *size, tendo_error *e
     return TENDO_OK;
 }
 
-void batch_mpi_finalize(void)
-{
-    MPI_Finalize();
-}
-
 /* Receives the message a successful probe found; NULL when out of memory. */
 static char *receive(const MPI_Status *st)
 {
@@ -250,24 +245,24 @@ static int mpi_collect(void *ctx, size_t *slot, size_t *index, char **result,
     }
 }
 
+static int g_must_abort; /* ranks may be mid-job: only MPI_Abort ends them */
+
 static void mpi_shutdown(void *ctx, int abort)
 {
     mpi_ctx *c = ctx;
-    (void)abort;
-    /* a rank still busy finishes its job and sends the result, which must
-     * be taken (a large message waits for its receiver) before it stops */
+    int busy = 0;
     for (size_t r = 1; r < c->slots; r++)
-        if (c->busy[r]) {
-            MPI_Status st;
-            int flag = 0;
-            while (!flag) {
-                MPI_Iprobe((int)r, TAG_RESULT, MPI_COMM_WORLD, &flag, &st);
-                if (!flag)
-                    nap();
-            }
-            free(receive(&st));
-        }
-    batch_mpi_release();
+        busy |= c->busy[r];
+    /* Ranks still busy (Ctrl-C, SIGTERM from the scheduler, an error) may
+     * be dead already or blocked sending a result: waiting for them could
+     * hang, so the run ends with MPI_Abort once rank 0 has written its
+     * tables (batch_mpi_finish). Idle ranks are told to stop. */
+    if (abort && busy)
+        g_must_abort = 1;
+    else
+        batch_mpi_release();
+    /* the local thread finishes the job it holds (it reads the job list,
+     * which the engine frees after this) */
     pthread_mutex_lock(&c->lw.mu);
     c->lw.quit = 1;
     pthread_cond_signal(&c->lw.cv);
@@ -280,6 +275,13 @@ static void mpi_shutdown(void *ctx, int abort)
     free(c->index_of);
     free(c->busy);
     free(c);
+}
+
+void batch_mpi_finish(int exit_code)
+{
+    if (g_must_abort)
+        MPI_Abort(MPI_COMM_WORLD, exit_code); /* does not return */
+    MPI_Finalize();
 }
 
 void batch_mpi_release(void)

@@ -19,7 +19,10 @@
 
 /* MPI_Init_thread (funneled: only the main thread calls MPI). */
 int batch_mpi_init(int *argc, char ***argv, int *rank, int *size, tendo_error *err);
-void batch_mpi_finalize(void);
+/* Ends MPI on any rank: MPI_Finalize, or on rank 0 after an interrupted
+ * run whose ranks may still be busy, MPI_Abort(exit_code), which ends
+ * them all (their finished sessions are journaled: --resume continues). */
+void batch_mpi_finish(int exit_code);
 
 /* On ranks > 0: runs the jobs rank 0 sends until it says stop. */
 int batch_mpi_serve(tendo_error *err);

@@ -165,18 +165,25 @@ static int pool_give(void *ctx, size_t slot, size_t index, tendo_error *err)
 {
     pool *p = ctx;
     worker *w = &p->w[slot];
-    if (!w->pid) {
-        int rc = spawn(p, w, err);
-        if (rc != TENDO_OK)
-            return rc;
+    /* a worker that died while idle shows as a broken pipe here (SIGPIPE
+     * is ignored during a batch): start another and hand it the job */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!w->pid) {
+            int rc = spawn(p, w, err);
+            if (rc != TENDO_OK)
+                return rc;
+        }
+        if (write_all(w->job_fd, &index, sizeof index) == 0) {
+            w->busy = 1;
+            w->index = index;
+            w->len = 0;
+            return TENDO_OK;
+        }
+        char why[160];
+        reap(w, why, sizeof why);
     }
-    if (write_all(w->job_fd, &index, sizeof index) != 0)
-        return tendo_error_set(err, TENDO_EINTERNAL, "cannot reach worker %zu: %s", slot,
-                               strerror(errno));
-    w->busy = 1;
-    w->index = index;
-    w->len = 0;
-    return TENDO_OK;
+    return tendo_error_set(err, TENDO_EINTERNAL, "cannot start a worker that stays up: %s",
+                           strerror(errno));
 }
 
 /* Reads what is there; 1 when a whole result has arrived, 0 for more to

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -268,18 +267,7 @@ static int entry_reusable(const cJSON *e, const batch_job *j, const char *dir, i
         if (access(path, F_OK) != 0)
             return 0;
     }
-    const cJSON *fpj = cJSON_GetObjectItemCaseSensitive(e, "fp");
-    batch_fingerprint fp;
-    batch_job_stat(j, &fp);
-    if (jnum(fpj, "size") == (double)fp.size && jnum(fpj, "mtime_ns") == (double)fp.mtime_ns &&
-        jnum(fpj, "pair_size") == (double)fp.pair_size &&
-        jnum(fpj, "pair_mtime_ns") == (double)fp.pair_mtime_ns)
-        return 1;
-    const char *id = jstr(fpj, "content_id");
-    if (!id || !id[0])
-        return 0;
-    batch_job_content_id(j, &fp);
-    return !strcmp(id, fp.content_id);
+    return batch_job_unchanged(j, cJSON_GetObjectItemCaseSensitive(e, "fp"));
 }
 
 /* ------------------------------------------------------------ recording */
@@ -542,7 +530,11 @@ int batch_open_dir(const char *dir, int steps, int *lock_fd, tendo_error *err)
     if (fd < 0)
         return tendo_error_set(err, TENDO_ECANTCREAT, "cannot write in %s: %s", dir,
                                strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    /* a POSIX record lock, not flock(): worker processes inherit the
+     * descriptor but not this lock, so it ends with the coordinator even
+     * while killed workers are still on their way out */
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &lk) != 0) {
         close(fd);
         return tendo_error_set(err, TENDO_ECANTCREAT,
                                "another tendo batch is writing to %s; wait for it, or choose "
@@ -674,16 +666,20 @@ int batch_run(const batch_options *o, batch_transport_factory factory, void *arg
             double bytes = 0;
             for (size_t k = 0; k < ntodo; k++)
                 bytes += (double)s.jobs[todo[k]].bytes;
-            struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+            struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_pipe;
+            struct sigaction ign = {.sa_handler = SIG_IGN};
             sigemptyset(&sa.sa_mask);
+            sigemptyset(&ign.sa_mask);
             g_stop = 0;
             sigaction(SIGINT, &sa, &old_int);
             sigaction(SIGTERM, &sa, &old_term);
+            sigaction(SIGPIPE, &ign, &old_pipe); /* a dead worker is an error code, not death */
             batch_progress_start(&s.progress, o->progress, ntodo, bytes);
             rc = batch_schedule(&s, &t, todo, ntodo, err);
             batch_progress_end(&s.progress);
             sigaction(SIGINT, &old_int, NULL);
             sigaction(SIGTERM, &old_term, NULL);
+            sigaction(SIGPIPE, &old_pipe, NULL);
         }
         batch_empty_folder(o->out_dir, ".scratch");
         rmdir(scratch);
