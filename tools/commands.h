@@ -18,5 +18,6 @@ int tendo_cmd_add(int argc, char **argv);
 int tendo_cmd_diary(int argc, char **argv);
 int tendo_cmd_load(int argc, char **argv);
 int tendo_cmd_flags(int argc, char **argv);
+int tendo_cmd_podsim(int argc, char **argv);
 
 #endif

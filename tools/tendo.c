@@ -25,6 +25,7 @@ static const command COMMANDS[] = {
     {"diary", tendo_cmd_diary, "record pain and morning stiffness, by day or from a CSV"},
     {"load", tendo_cmd_load, "an athlete's training load by day and week, with ratios"},
     {"flags", tendo_cmd_flags, "training-spike and symptom flags, and a coach's review"},
+    {"podsim", tendo_cmd_podsim, "run a command with emulated pods attached (no hardware)"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
