@@ -418,8 +418,9 @@ def case_clipping():
 
 
 def case_rates():
-    """Odd rates beyond the bars: 100 and 1600 Hz."""
-    for rate in (100, 1600):
+    """Odd rates beyond the bars: the ends of the supported 100-2000 Hz and two
+    rates that are no power of ten (333 and 1600 Hz)."""
+    for rate in (100, 333, 1600, 2000):
         f = simulate(f"rate{rate}", PROFILE, "--seed", "11", "--rate", str(rate))
         j, t = analyze_json(f), truth(f)
         check(t["steps"] - 4 <= j["steps"] <= t["steps"], f"{rate} Hz steps {j['steps']}")
