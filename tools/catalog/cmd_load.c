@@ -72,9 +72,13 @@ static const day_col COLS[] = {
 static double col_value(const tendo_tr_day *d, const day_col *c)
 {
     const char *p = (const char *)d + c->offset;
-    if (c->kind == NUM)
-        return *(const double *)p;
-    int v = *(const int *)p;
+    double x;
+    int v;
+    if (c->kind == NUM) {
+        memcpy(&x, p, sizeof x);
+        return x;
+    }
+    memcpy(&v, p, sizeof v);
     return c->kind == SCORE && v < 0 ? NAN : (double)v;
 }
 
