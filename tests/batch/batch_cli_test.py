@@ -292,12 +292,17 @@ def case_resume():
     done_before = read(journal, "rb").count(b"\n")
     check(not os.path.exists(os.path.join(out, "summary.csv")),
           "no summary.csv from a killed first run (nothing torn)")
-    # A power cut in the middle of a journal write: a torn last line.
+    # A power cut in the middle of a journal write: a torn last line; and a
+    # half-written table under its temporary name.
     with open(journal, "ab") as f:
         f.write(b'{"file":"torn')
+    with open(os.path.join(out, ".summary.csv.tmp99999"), "w") as f:
+        f.write("file,pa")
     rc, so, se = tendo(*cmd[1:], "--resume")
     check(rc == 65, f"--resume finishes ({se.strip()[:200]})")
     check(tables(out) == want, "resumed tables = uninterrupted run, byte for byte")
+    check(not os.path.exists(os.path.join(out, ".summary.csv.tmp99999")),
+          "a killed run's temporary file is cleared")
     run = json.loads(read(os.path.join(out, "run.json")))
     c = run["counts"]
     check(c["reused"] == done_before and c["analyzed"] == c["sessions"] - done_before,
