@@ -306,18 +306,24 @@ static int rule_weekly(ctx *x, int i, episode *e)
     int holds = d->history_ok && (rd > c->weekly_ratio || rg > c->weekly_ratio);
     if (!episode_fires(e, holds, TENDO_TR_MODERATE))
         return 0;
-    char date[11], dmg_text[80] = "";
+    char date[11], what[200];
     date_of(d->day, date);
     double v = fmax(rd > c->weekly_ratio ? rd : 0, rg > c->weekly_ratio ? rg : 0);
-    if (isfinite(rg))
-        snprintf(dmg_text, sizeof dmg_text, " and Achilles damage %+.0f%%", 100 * (rg - 1));
+    if (rd > c->weekly_ratio)
+        snprintf(what, sizeof what,
+                 "distance was %.1f km, %+.0f%% on the 7 days before (%.1f km)%s", dist / 1000,
+                 100 * (rd - 1), prev / 1000, rg > c->weekly_ratio ? ", and Achilles damage " : "");
+    else
+        snprintf(what, sizeof what, "distance changed %+.0f%% (%.1f km) but Achilles damage ",
+                 100 * (rd - 1), dist / 1000);
+    char rise[48] = "";
+    if (rg > c->weekly_ratio)
+        snprintf(rise, sizeof rise, "rose %.0f%%", 100 * (rg - 1));
     return add_flag(&x->fl, "weekly_progression", d->day, NULL, TENDO_TR_MODERATE, v,
                     c->weekly_ratio,
-                    "In the 7 days to %s distance was %.1f km (%+.0f%% on the 7 days before, "
-                    "%.1f km)%s. Weekly increases over %.0f%% went with more running injuries "
-                    "(Nielsen 2014): hold next week at this level or lower.",
-                    date, dist / 1000, 100 * (rd - 1), prev / 1000, dmg_text,
-                    100 * (c->weekly_ratio - 1));
+                    "In the 7 days to %s %s%s. Weekly increases over %.0f%% went with more "
+                    "running injuries (Nielsen 2014): hold next week at this level or lower.",
+                    date, what, rise, 100 * (c->weekly_ratio - 1));
 }
 
 /* Rule 4: two or more of volume, speed, hills up in the same 7 days. */

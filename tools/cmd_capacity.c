@@ -8,10 +8,14 @@
  * chunk-aligned windows; a gap in a pod's clock ends the detector and a new
  * one continues after it, so no repetition spans missing samples.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "catalog_cli.h"
+#include "tendo_catalog_capacity.h"
 
 #include "cli.h"
 #include "commands.h"
@@ -23,8 +27,8 @@
 #define GAP_PERIODS 1.5 /* the validator's gap: > 1.5 nominal periods */
 
 static const char USAGE[] =
-    "usage: tendo capacity FILE.h5 [--mass KG] [--injured-side left|right]\n"
-    "                      [--lever CM] [--json]\n"
+    "usage: tendo capacity FILE.h5 [--athlete ID] [--home DIR] [--mass KG]\n"
+    "                      [--injured-side left|right] [--lever CM] [--json]\n"
     "\n"
     "Calf capacity for return to run: reads a recording of the single-leg\n"
     "heel-raise test (both pods on the shoes; heel raises to fatigue, one foot\n"
@@ -34,9 +38,13 @@ static const char USAGE[] =
     "before running becomes training again.\n"
     "\n"
     "Options:\n"
-    "  --mass KG           body mass, for the work in joules\n"
+    "  --athlete ID        record the test in the catalog for this athlete (their\n"
+    "                      body mass and injured side are used); the report shows it\n"
+    "  --home DIR          the tendo home holding catalog.sqlite (default $TENDO_HOME,\n"
+    "                      else $XDG_DATA_HOME/tendo, else ~/.local/share/tendo)\n"
+    "  --mass KG           body mass for the work in joules (overrides the catalog)\n"
     "  --injured-side S    the involved side for the symmetry index (default: the\n"
-    "                      weaker side)\n"
+    "                      athlete's injured side, else the weaker side)\n"
     "  --lever CM          heel-to-ball length of the foot (default 19 cm, an adult\n"
     "                      of ~1.75 m); heights scale with it, the symmetry does not\n"
     "  --json              one JSON object with every repetition\n"
@@ -47,11 +55,11 @@ static const char USAGE[] =
     "        tendo capacity calf.h5\n"
     "\n"
     "Exit codes: 0 ok (also when no heel raise was found: it says so), 64 bad\n"
-    "options, 65 not a session file, or no foot pod with a gyroscope, 66 file\n"
-    "missing, 74 I/O error.\n";
+    "options, 65 not a session file, or no foot pod with a gyroscope, or the test is\n"
+    "already recorded, 66 file or athlete missing, 74 I/O error.\n";
 
 typedef struct cap_opts {
-    const char *file;
+    const char *file, *athlete, *home;
     double mass_kg, lever_cm;
     int injured_side; /* -1 not given */
     int json;
@@ -71,7 +79,9 @@ static int parse_args(int argc, char **argv, cap_opts *o)
             o->json = 1;
             continue;
         }
-        if ((m = cli_option_value(CMD, argc, argv, &i, "--mass", &mass)) ||
+        if ((m = cli_option_value(CMD, argc, argv, &i, "--athlete", &o->athlete)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--home", &o->home)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--mass", &mass)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--lever", &lever)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--injured-side", &side))) {
             if (m != 1)
@@ -98,6 +108,10 @@ static int parse_args(int argc, char **argv, cap_opts *o)
         else
             return cli_usage(CMD, "--injured-side is left or right, not '%s'", side);
     }
+    if (o->home && !o->athlete)
+        return cli_usage(CMD, "--home names the catalog, which is used with --athlete ID");
+    if (o->athlete && !tendo_catalog_id_ok(o->athlete))
+        return cli_usage(CMD, "--athlete '%s' is not an athlete id", o->athlete);
     return -1;
 }
 
@@ -270,11 +284,15 @@ static void print_text(const cap_opts *o, const pod_reps reps[2], const char *se
 }
 
 static void print_json(const cap_opts *o, const pod_reps reps[2], const char *serial[2],
-                       const tendo_an_capacity_result *res, double mass_kg)
+                       const tendo_an_capacity_result *res, double mass_kg, long long test_id)
 {
     static const char *const name[2] = {"left", "right"};
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "file", o->file);
+    if (o->athlete)
+        cJSON_AddStringToObject(j, "athlete", o->athlete);
+    if (test_id > 0)
+        cJSON_AddNumberToObject(j, "test_id", (double)test_id);
     cJSON_AddItemToObject(j, "mass_kg", num_or_null(mass_kg > 0 ? mass_kg : NAN));
     cJSON_AddNumberToObject(j, "lever_m",
                             o->lever_cm > 0 ? o->lever_cm / 100.0 : TENDO_AN_CAPACITY_LEVER_M);
@@ -320,6 +338,49 @@ static void print_json(const cap_opts *o, const pod_reps reps[2], const char *se
     cli_print_json_line(j);
 }
 
+/* ------------------------------------------------------------ catalog */
+
+/* The athlete's mass and injured side (an unknown id fails before any work). */
+static int athlete_lookup(tendo_catalog *cat, const char *id, double *mass, int *injured,
+                          tendo_error *err)
+{
+    tendo_athlete a;
+    int rc = tendo_catalog_athlete_get(cat, id, &a, err);
+    if (rc)
+        return rc;
+    *mass = a.mass_kg > 0 ? a.mass_kg : NAN;
+    *injured = !strcmp(a.injured_side, "left") ? 0 : !strcmp(a.injured_side, "right") ? 1 : -1;
+    return TENDO_OK;
+}
+
+static int record_test(tendo_catalog *cat, const cap_opts *o, const tendo_session_meta *meta,
+                       const tendo_an_capacity_result *res, long long *id, tendo_error *err)
+{
+    static const char *const name[2] = {"left", "right"};
+    tendo_catalog_capacity t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.athlete_id, sizeof t.athlete_id, "%s", o->athlete);
+    char iso[40];
+    tendo_time_format_iso(meta->start_time_us, iso, sizeof iso);
+    snprintf(t.date, sizeof t.date, "%.10s", iso);
+    snprintf(t.session_id, sizeof t.session_id, "%s", meta->session_id);
+    char abs[PATH_MAX];
+    if (realpath(o->file, abs))
+        snprintf(t.path, sizeof t.path, "%s", abs);
+    t.left_reps = (int)res->side[0].reps;
+    t.right_reps = (int)res->side[1].reps;
+    t.left_height_m = res->side[0].height_mean_m;
+    t.right_height_m = res->side[1].height_mean_m;
+    t.ratio = res->lsi_work_pct / 100.0;
+    if (isfinite(res->lsi_work_pct))
+        snprintf(t.note, sizeof t.note, "involved: %s (%s); work %.0f%% of the other side",
+                 name[res->involved], res->injured_known ? "injured side" : "weaker side",
+                 res->lsi_work_pct);
+    int rc = tendo_catalog_capacity_add(cat, &t, err);
+    *id = t.id;
+    return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 int tendo_cmd_capacity(int argc, char **argv)
@@ -332,11 +393,29 @@ int tendo_cmd_capacity(int argc, char **argv)
     tendo_error_clear(&err);
 
     int rc = TENDO_OK;
-    double mass = o.mass_kg;
-    int injured = o.injured_side;
+    double mass = NAN;
+    int injured = -1;
+    tendo_catalog *cat = NULL;
+    if (o.athlete) {
+        char home[TENDO_CATALOG_PATH_MAX];
+        int open_code = ccli_open(CMD, o.home, home, sizeof home, &cat);
+        if (open_code)
+            return open_code;
+        if ((rc = athlete_lookup(cat, o.athlete, &mass, &injured, &err))) {
+            tendo_catalog_close(cat);
+            return cli_fail(CMD, &err);
+        }
+    }
+    if (o.mass_kg > 0)
+        mass = o.mass_kg;
+    if (o.injured_side >= 0)
+        injured = o.injured_side;
     tendo_reader *rd = NULL;
-    if ((rc = tendo_reader_open(&rd, o.file, &err)))
+    long long test_id = 0;
+    if ((rc = tendo_reader_open(&rd, o.file, &err))) {
+        tendo_catalog_close(cat);
         return cli_fail(CMD, &err);
+    }
     const tendo_session_meta *meta = tendo_reader_meta(rd);
     pod_reps reps[2];
     memset(reps, 0, sizeof reps);
@@ -365,15 +444,24 @@ int tendo_cmd_capacity(int argc, char **argv)
     if (rc == TENDO_OK) {
         tendo_an_capacity_summarize(reps[0].r, reps[0].n, reps[1].r, reps[1].n, mass, injured,
                                     &res);
+        if (cat)
+            rc = record_test(cat, &o, meta, &res, &test_id, &err);
+    }
+    if (rc == TENDO_OK) {
         if (o.json)
-            print_json(&o, reps, serial, &res, mass);
+            print_json(&o, reps, serial, &res, mass, test_id);
         else {
             print_text(&o, reps, serial, &res, mass);
             if (skipped[0])
                 printf("(Not used: %s.)\n", skipped);
+            if (test_id > 0)
+                printf("Recorded as capacity test %lld of athlete %s: 'tendo report --athlete "
+                       "%s' shows it.\n",
+                       test_id, o.athlete, o.athlete);
         }
     }
     tendo_reader_close(rd);
+    tendo_catalog_close(cat);
     free(reps[0].r);
     free(reps[1].r);
     return rc ? cli_fail(CMD, &err) : 0;

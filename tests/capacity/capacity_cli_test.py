@@ -9,6 +9,7 @@ usage: capacity_cli_test.py TENDO_BIN SCRATCH_DIR CASE
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 
@@ -256,9 +257,52 @@ def case_profile():
         check(not os.path.exists(path("bad.h5")), "no output from a bad profile")
 
 
+def case_catalog():
+    """--athlete records the test (mass and injured side from the catalog);
+    the same recording twice is refused and nothing is doubled."""
+    home = path("home")
+    h5 = path("calf.h5")
+    tendo("simulate", "--heel-raise", "--out", h5, "--reps-left", "20", "--reps-right", "16",
+          "--height-left", "9", "--height-right", "11")
+    tendo("athlete", "add", "ann", "--name", "Ann", "--mass", "62", "--injured-side", "left",
+          "--home", home)
+    res = json.loads(tendo("capacity", h5, "--athlete", "ann", "--home", home, "--json").stdout)
+    check(res["athlete"] == "ann" and res["test_id"] == 1, str(res.get("test_id")))
+    check(res["mass_kg"] == 62 and abs(res["left"]["work_j"] - 62 * 9.80665 *
+                                       res["left"]["height_sum_m"]) < 1e-6, "mass from catalog")
+    check(res["involved"] == "left" and res["involved_is_injured_side"] is True, "injured side")
+    db = sqlite3.connect(os.path.join(home, "catalog.sqlite"))
+    rows = db.execute("SELECT athlete_id, date, session_id, path, left_reps, right_reps, "
+                      "left_height_m, right_height_m, ratio, note FROM capacity_tests").fetchall()
+    check(len(rows) == 1, f"{len(rows)} rows")
+    r = rows[0]
+    with h5py.File(h5) as f:
+        sid = f.attrs["session_id"]
+        sid = sid.decode() if isinstance(sid, bytes) else sid
+    check(r[0] == "ann" and r[1] == "2026-11-21" and r[2] == sid, str(r[:3]))
+    check(r[3] == os.path.realpath(h5) and r[4] == 20 and r[5] == 16, str(r[3:6]))
+    check(abs(r[6] - res["left"]["height_mean_m"]) < 1e-12, "left height")
+    check(abs(r[8] - res["lsi_work_pct"] / 100) < 1e-12, "ratio = work symmetry")
+    check("involved: left (injured side)" in r[9], r[9])
+    # the --mass option wins over the catalog, --injured-side too; a second
+    # recording of the same file is refused, nothing doubled
+    p = tendo("capacity", h5, "--athlete", "ann", "--home", home, expect=65)
+    check("already capacity test 1" in p.stderr and "nothing was added" in p.stderr, p.stderr)
+    check(p.stdout == "", "no result printed for a refused test")
+    check(db.execute("SELECT count(*) FROM capacity_tests").fetchone()[0] == 1, "not doubled")
+    p = tendo("capacity", h5, "--athlete", "bob", "--home", home, expect=66)
+    check("no athlete 'bob'" in p.stderr, p.stderr)
+    tendo("capacity", h5, "--home", home, expect=64)
+    tendo("capacity", h5, "--athlete", "a b", "--home", home, expect=64)
+    out = tendo("capacity", h5, "--mass", "80", "--injured-side", "right").stdout
+    check("right / left (injured side)" in out, out)
+    check(db.execute("SELECT count(*) FROM capacity_tests").fetchone()[0] == 1,
+          "without --athlete nothing is recorded")
+
+
 if __name__ == "__main__":
     shutil.rmtree(SCRATCH, ignore_errors=True)
     os.makedirs(SCRATCH)
     {"truth": case_truth, "text": case_text, "no_raises": case_no_raises,
-     "exit_codes": case_exit_codes, "profile": case_profile}[CASE]()
+     "exit_codes": case_exit_codes, "profile": case_profile, "catalog": case_catalog}[CASE]()
     print(f"capacity.cli.{CASE}: ok")

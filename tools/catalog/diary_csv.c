@@ -50,19 +50,20 @@ static int split_record(char **p, char **fields, int *line)
             while (*s && *s != ',' && *s != '\n' && *s != '\r')
                 *out++ = *s++;
         }
-        char end = *s;
+        /* find where the next field or record starts before terminating
+         * this one: out may point at the delimiter itself */
+        char end = *s, *next = s;
+        if (end == ',' || end == '\n')
+            next = s + 1;
+        else if (end == '\r')
+            next = s[1] == '\n' ? s + 2 : s + 1;
         *out = '\0';
         if (n < MAX_FIELDS)
             fields[n] = start;
         n++;
-        if (end == ',') {
-            s++;
+        s = next;
+        if (end == ',')
             continue;
-        }
-        if (end == '\r')
-            s++;
-        if (*s == '\n')
-            s++;
         *p = s;
         return n;
     }
