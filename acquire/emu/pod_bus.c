@@ -45,7 +45,9 @@ typedef struct bus_pod bus_pod;
 /* A URB the host submitted: the handler's copy of the client's struct and
  * buffer, written back to the client when it is reaped. */
 typedef struct urb_rec {
-    UMockdevIoctlClient *client;
+    /* Weak: umockdev owns its clients, and one must not be finalised by us
+     * while its stream is still closing (a host killed mid-transfer). */
+    GWeakRef client;
     UMockdevIoctlData *urb; /* struct usbdevfs_urb */
     UMockdevIoctlData *buf; /* its buffer (NULL when empty) */
 } urb_rec;
@@ -100,7 +102,7 @@ static void urb_free(urb_rec *r)
     if (r->buf)
         g_object_unref(r->buf);
     g_object_unref(r->urb);
-    g_object_unref(r->client);
+    g_weak_ref_clear(&r->client);
     g_free(r);
 }
 
@@ -129,13 +131,32 @@ static void finish(plug *p, urb_rec *r, int status, int actual)
     g_queue_push_tail(&p->done, r);
 }
 
+/* 1 when r was submitted by client c (which is alive). */
+static int owned_by(urb_rec *r, UMockdevIoctlClient *c)
+{
+    UMockdevIoctlClient *o = g_weak_ref_get(&r->client);
+    if (o)
+        g_object_unref(o);
+    return o == c;
+}
+
+/* 1 when the client that submitted r has gone (closed its fd, or died). */
+static int vanished(urb_rec *r)
+{
+    UMockdevIoctlClient *o = g_weak_ref_get(&r->client);
+    int gone = !o || !umockdev_ioctl_client_get_connected(o);
+    if (o)
+        g_object_unref(o);
+    return gone;
+}
+
 /* Drops URBs of clients that closed their fd (a killed host). */
 static void purge_vanished(GQueue *q)
 {
     for (GList *l = q->head; l;) {
         GList *next = l->next;
         urb_rec *r = l->data;
-        if (!umockdev_ioctl_client_get_connected(r->client)) {
+        if (vanished(r)) {
             g_queue_delete_link(q, l);
             urb_free(r);
         }
@@ -275,7 +296,7 @@ static gboolean submit_urb(plug *p, UMockdevIoctlClient *client, UMockdevIoctlDa
         return TRUE;
     }
     urb_rec *r = g_new0(urb_rec, 1);
-    r->client = g_object_ref(client);
+    g_weak_ref_init(&r->client, client);
     r->urb = ud;
     if (u->buffer_length > 0) {
         r->buf = umockdev_ioctl_data_resolve(ud, offsetof(struct usbdevfs_urb, buffer),
@@ -310,7 +331,7 @@ static gboolean reap_urb(plug *p, UMockdevIoctlClient *client, UMockdevIoctlData
 {
     urb_rec *r = NULL;
     for (GList *l = p->done.head; l; l = l->next)
-        if (((urb_rec *)l->data)->client == client) {
+        if (owned_by(l->data, client)) {
             r = l->data;
             g_queue_delete_link(&p->done, l);
             break;
@@ -343,7 +364,7 @@ static gboolean discard_urb(plug *p, UMockdevIoctlClient *client, UMockdevIoctlD
     gulong addr = *(gulong *)arg->data; /* the client's URB pointer, not resolved */
     for (GList *l = p->held.head; l; l = l->next) {
         urb_rec *r = l->data;
-        if (r->client == client && r->urb->client_addr == addr) {
+        if (owned_by(r, client) && r->urb->client_addr == addr) {
             g_queue_delete_link(&p->held, l);
             finish(p, r, -ENOENT, 0); /* how the kernel reports a killed URB */
             umockdev_ioctl_client_complete(client, 0, 0);
