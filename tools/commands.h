@@ -13,6 +13,7 @@ int tendo_cmd_export(int argc, char **argv);
 int tendo_cmd_inspect(int argc, char **argv);
 int tendo_cmd_analyze(int argc, char **argv);
 int tendo_cmd_capacity(int argc, char **argv);
+int tendo_cmd_report(int argc, char **argv);
 int tendo_cmd_batch(int argc, char **argv);
 int tendo_cmd_athlete(int argc, char **argv);
 int tendo_cmd_add(int argc, char **argv);

@@ -20,6 +20,7 @@ static const command COMMANDS[] = {
     {"inspect", tendo_cmd_inspect, "check a session file and show what it holds"},
     {"analyze", tendo_cmd_analyze, "find the steps and measure a session (stored in the file)"},
     {"capacity", tendo_cmd_capacity, "calf capacity: heel-raise test reps, heights, L/R symmetry"},
+    {"report", tendo_cmd_report, "the coach's report: one HTML file per athlete or squad"},
     {"batch", tendo_cmd_batch, "analyse many sessions in parallel into one table (resumable, MPI)"},
     {"athlete", tendo_cmd_athlete, "add, change or list the athletes of the catalog"},
     {"add", tendo_cmd_add, "register session files in the catalog (analysed for load)"},
