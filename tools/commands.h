@@ -21,5 +21,7 @@ int tendo_cmd_diary(int argc, char **argv);
 int tendo_cmd_load(int argc, char **argv);
 int tendo_cmd_flags(int argc, char **argv);
 int tendo_cmd_podsim(int argc, char **argv);
+int tendo_cmd_pods(int argc, char **argv);
+int tendo_cmd_sync(int argc, char **argv);
 
 #endif

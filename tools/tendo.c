@@ -28,6 +28,8 @@ static const command COMMANDS[] = {
     {"load", tendo_cmd_load, "an athlete's training load by day and week, with ratios"},
     {"flags", tendo_cmd_flags, "training-spike and symptom flags, and a coach's review"},
     {"podsim", tendo_cmd_podsim, "run a command with emulated pods attached (no hardware)"},
+    {"pods", tendo_cmd_pods, "list the attached pods and the recordings they hold"},
+    {"sync", tendo_cmd_sync, "download new recordings from the pods into session files"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

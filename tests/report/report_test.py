@@ -15,6 +15,7 @@ cases:
   errors   bad options and inputs: exit codes, nothing written
   browser  headless Chromium screenshots of both reports, checked as images
            (skipped only when /usr/bin/chromium is missing)
+  demo     `tendo demo` ends with a report (twice in the same folder)
 """
 import datetime
 import json
@@ -365,10 +366,34 @@ def case_browser():
         judge(png, 1200, h, what, ink, blue)
 
 
+def case_demo():
+    """The demo's coach part: its own catalog, a report, the screenshot command."""
+    out = os.path.join(SCRATCH, "demo")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(SCRATCH, exist_ok=True)
+    for attempt in (1, 2):  # a second run in the same folder starts afresh
+        p = tendo("demo", "--out", out, home=None)
+        report = os.path.join(out, "report.html")
+        check(f"The report: {os.path.realpath(report)}" in p.stdout, p.stdout[-1500:])
+        check("--screenshot=report.png" in p.stdout and "--window-size=1200,2400" in p.stdout,
+              "the screenshot command is printed")
+        html = open(report, encoding="utf-8").read()
+        page = self_contained(html, f"demo report (run {attempt})")
+        text = "".join(page.text)
+        check("Demo Runner" in text and "Return-to-run checklist" in text, "the demo athlete")
+        check("longest_run_30d" in text, "the demo's run is longer than the month before")
+        check("Calf capacity" in text and "16" in text and "22" in text, "the heel-raise test")
+        db = sqlite3.connect(os.path.join(out, "home", "catalog.sqlite"))
+        n = db.execute("SELECT count(*) FROM sessions WHERE athlete_id = 'demo'").fetchone()[0]
+        c = db.execute("SELECT count(*) FROM capacity_tests").fetchone()[0]
+        db.close()
+        check(n == 15 and c == 1, f"run {attempt}: {n} sessions, {c} capacity tests")
+
+
 if __name__ == "__main__":
-    if CASE != "fixture":
+    if CASE not in ("fixture", "demo"):
         check(os.path.exists(os.path.join(HOME, "catalog.sqlite")),
               "the fixture is missing: run the report.fixture test first")
     {"fixture": build_fixture, "html": case_html, "squad": case_squad, "errors": case_errors,
-     "browser": case_browser}[CASE]()
+     "browser": case_browser, "demo": case_demo}[CASE]()
     print(f"report.{CASE}: ok")
