@@ -122,7 +122,7 @@ int tendo_time_parse_iso(const char *text, int64_t *time_us, tendo_error *err)
     }
     int offset_min = 0;
     if (ok && (*p == '+' || *p == '-')) {
-        int sign = *p == '-' ? -1 : 1, oh, om;
+        int sign = *p == '-' ? -1 : 1, oh = 0, om = 0;
         p++;
         ok = read_digits(&p, 2, &oh) && (*p == ':' ? (p++, 1) : 1) && read_digits(&p, 2, &om);
         offset_min = sign * (oh * 60 + om);

@@ -365,15 +365,50 @@ static int open_pods(tendo_reader *r, tendo_error *err)
     return rc;
 }
 
-int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err)
+/* HDF5's signature; a superblock sits at byte 0, 512, 1024, 2048, ... */
+static int image_has_signature(const unsigned char *image, size_t size)
 {
-    *out = NULL;
-    tendo_h5_quiet();
-    tendo_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-    snprintf(r->path, sizeof r->path, "%s", path);
-    int rc = open_file(r, err);
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (size_t at = 0; at + sizeof sig <= size; at = at ? 2 * at : 512)
+        if (!memcmp(image + at, sig, sizeof sig))
+            return 1;
+    return 0;
+}
+
+/* Opens a file image with the core (in-memory) driver. HDF5 refuses an image
+ * whose name exists on disk and treats two open files of one name as the
+ * same file, so the internal name is unique and can never exist ("/dev/null"
+ * is not a directory); r->path keeps the caller's name for messages. */
+static int open_image(tendo_reader *r, const void *image, size_t size, tendo_error *err)
+{
+    static unsigned serial;
+    if (!image || !image_has_signature(image, size))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: not an HDF5 file (no HDF5 signature); tendo reads session "
+                               "files written by tendo sync, import or simulate",
+                               r->path);
+    char name[64];
+    snprintf(name, sizeof name, "/dev/null/tendo-image-%u", ++serial);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, 64 * 1024, 0) < 0 ||
+        H5Pset_file_image(fapl, (void *)(uintptr_t)image, size) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return tendo_h5_fail(err, TENDO_EINTERNAL, "%s: cannot set up an in-memory file",
+                             r->path);
+    }
+    r->file = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (r->file < 0)
+        return tendo_h5_fail(err, TENDO_EDATA,
+                             "%s: the HDF5 file is damaged or truncated and cannot be opened",
+                             r->path);
+    return TENDO_OK;
+}
+
+/* The checks after the file is open, shared by both entry points. */
+static int finish_open(tendo_reader **out, tendo_reader *r, int rc, tendo_error *err)
+{
     if (rc == TENDO_OK)
         rc = read_root(r, err);
     if (rc == TENDO_OK)
@@ -384,6 +419,34 @@ int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err)
     }
     *out = r;
     return TENDO_OK;
+}
+
+static tendo_reader *reader_new(const char *name)
+{
+    tendo_h5_quiet();
+    tendo_reader *r = calloc(1, sizeof *r);
+    if (r)
+        snprintf(r->path, sizeof r->path, "%s", name ? name : "(memory)");
+    return r;
+}
+
+int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err)
+{
+    *out = NULL;
+    tendo_reader *r = reader_new(path);
+    if (!r)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return finish_open(out, r, open_file(r, err), err);
+}
+
+int tendo_reader_open_image(tendo_reader **out, const void *image, size_t size,
+                            const char *name, tendo_error *err)
+{
+    *out = NULL;
+    tendo_reader *r = reader_new(name);
+    if (!r)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return finish_open(out, r, open_image(r, image, size, err), err);
 }
 
 const tendo_session_meta *tendo_reader_meta(const tendo_reader *r)
