@@ -458,7 +458,8 @@ int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error 
     free(s->bouts);
     s->bouts = NULL;
     s->nbouts = 0;
-    qsort(s->e, s->n, sizeof *s->e, by_ic);
+    if (s->n) /* qsort's base must not be NULL, even for 0 elements (UBSan) */
+        qsort(s->e, s->n, sizeof *s->e, by_ic);
     s->steps = calloc(s->n ? s->n : 1, sizeof *s->steps);
     if (!s->steps)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");

@@ -155,6 +155,9 @@ void tendo_h5_quiet(void)
     static int done;
     if (!done) {
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        /* A hostile file can name any filter id; HDF5 would then dlopen()
+         * plugins from HDF5_PLUGIN_PATH. tendo uses built-in filters only. */
+        H5PLset_loading_state(0);
         done = 1;
     }
 }

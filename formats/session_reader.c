@@ -141,6 +141,55 @@ static herr_t collect_name(hid_t g, const char *name, const tendo_link_info *inf
     return list->count > TENDO_MAX_PODS ? 1 : 0;
 }
 
+/* Checks how a dataset is stored, before any sample is read: its bytes
+ * must be in this file (no external raw files, no virtual dataset mapping
+ * other files: either would let a crafted session read, and `tendo export`
+ * write out, any local file or block on a FIFO), and its filters must be
+ * tendo knows: deflate, shuffle, fletcher32, each at most once. HDF5 1.10
+ * inflates a chunk for as long as its stream goes on (and will not let its
+ * deflate filter be replaced): deflate once expands at most ~1032x the
+ * stored bytes, deflate twice ~10^6x (a 500-byte chunk claiming 256 MiB),
+ * so a second deflate is refused. SECURITY.md lists what remains. */
+static int check_storage(tendo_reader *r, const pod_reader *p, const char *name, hid_t dcpl,
+                         tendo_error *err)
+{
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    if (layout != H5D_CHUNKED && layout != H5D_CONTIGUOUS && layout != H5D_COMPACT)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s is a virtual dataset (its samples live in "
+                               "other files); tendo reads samples stored in the file itself",
+                               r->path, p->meta.serial, name);
+    if (H5Pget_external_count(dcpl) != 0)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s keeps its samples in an external file; "
+                               "tendo reads samples stored in the file itself",
+                               r->path, p->meta.serial, name);
+    int nfilters = H5Pget_nfilters(dcpl);
+    unsigned seen = 0;
+    for (int i = 0; i < nfilters; i++) {
+        unsigned flags = 0, cd[8];
+        size_t ncd = sizeof cd / sizeof cd[0];
+        char fname[64] = "";
+        H5Z_filter_t id =
+            H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
+        unsigned bit = id == H5Z_FILTER_DEFLATE     ? 1u
+                       : id == H5Z_FILTER_SHUFFLE   ? 2u
+                       : id == H5Z_FILTER_FLETCHER32 ? 4u
+                                                     : 0u;
+        if (bit == 0 || (seen & bit))
+            return tendo_error_set(err, TENDO_EDATA,
+                                   "%s: /sensors/%s/%s is compressed with HDF5 filter %d%s%s%s; "
+                                   "tendo reads deflate, shuffle and fletcher32, each once",
+                                   r->path, p->meta.serial, name, (int)id, fname[0] ? " (" : "",
+                                   fname, fname[0] ? ")" : "");
+        seen |= bit;
+    }
+    if (nfilters < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/%s: unreadable filter list",
+                             r->path, p->meta.serial, name);
+    return TENDO_OK;
+}
+
 /* Opens a dataset and checks rank, column count and element class. */
 static int open_dataset(tendo_reader *r, pod_reader *p, int which, const char *name, int cols,
                         tendo_error *err)
@@ -173,6 +222,11 @@ static int open_dataset(tendo_reader *r, pod_reader *p, int which, const char *n
                                r->path, p->meta.serial, name, (unsigned long long)dims[0],
                                TENDO_MAX_SAMPLES);
     hid_t dcpl = H5Dget_create_plist(ds);
+    int rc = check_storage(r, p, name, dcpl, err);
+    if (rc != TENDO_OK) {
+        H5Pclose(dcpl);
+        return rc;
+    }
     if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
         hsize_t chunk[2] = {1, 1};
         H5Pget_chunk(dcpl, 2, chunk);

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     tendo_error_clear(&err);
     CHECK(tendo_reader_open_image(&r, NULL, 100, NULL, &err) == TENDO_EDATA && !r);
     tendo_error_clear(&err);
-    CHECK(tendo_validate_image("\x89HDF\r\n\x1a\nrest", 14, "short.h5", NULL, &err) ==
+    CHECK(tendo_validate_image("\x89HDF\r\n\x1a\nrest", 12, "short.h5", NULL, &err) ==
               TENDO_EDATA,
           "%s", err.msg);
     CHECK(strstr(err.msg, "short.h5: the HDF5 file is damaged or truncated") != NULL, "%s",
