@@ -154,6 +154,12 @@ void tendo_h5_quiet(void)
 {
     static int done;
     if (!done) {
+        /* When a write fails (disk full), H5Fclose fails too and leaves the
+         * file half-closed; HDF5's own atexit clean-up then crashes on it,
+         * turning exit 74 into a SIGSEGV. tendo closes every file itself,
+         * so it keeps HDF5 from registering that clean-up (this must be the
+         * first HDF5 call; a no-op otherwise). */
+        H5dont_atexit();
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
         /* A hostile file can name any filter id; HDF5 would then dlopen()
          * plugins from HDF5_PLUGIN_PATH. tendo uses built-in filters only. */
