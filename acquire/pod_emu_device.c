@@ -139,6 +139,15 @@ static int append(char *out, size_t cap, size_t *len, const char *fmt, ...)
 int tendo_pod_emu_record(unsigned bus, unsigned dev, const char *serial, char *out, size_t cap,
                          tendo_error *err)
 {
+    uint8_t desc[TENDO_POD_DESCRIPTORS_SIZE];
+    tendo_pod_emu_descriptors(desc);
+    return tendo_pod_emu_record_with(bus, dev, serial, desc, sizeof desc, 1, out, cap, err);
+}
+
+int tendo_pod_emu_record_with(unsigned bus, unsigned dev, const char *serial, const uint8_t *desc,
+                              size_t desc_len, int with_node, char *out, size_t cap,
+                              tendo_error *err)
+{
     if (bus < 1 || bus > 255 || dev < 1 || dev > 127)
         return tendo_error_set(err, TENDO_EUSAGE, "USB bus %u / device %u outside 1–255 / 1–127",
                                bus, dev);
@@ -146,17 +155,18 @@ int tendo_pod_emu_record(unsigned bus, unsigned dev, const char *serial, char *o
     tendo_error_clear(&serr);
     if (tendo_pod_serial_check(serial, &serr))
         return tendo_error_set(err, TENDO_EUSAGE, "emulated pod: %s", serr.msg);
-    uint8_t desc[TENDO_POD_DESCRIPTORS_SIZE];
-    tendo_pod_emu_descriptors(desc);
-    char hex[2 * TENDO_POD_DESCRIPTORS_SIZE + 1];
-    for (size_t i = 0; i < sizeof desc; i++)
+    if (desc_len < 1 || desc_len > TENDO_POD_EMU_DESC_MAX)
+        return tendo_error_set(err, TENDO_EUSAGE, "descriptors of %zu bytes, expected 1–%u",
+                               desc_len, TENDO_POD_EMU_DESC_MAX);
+    char hex[2 * TENDO_POD_EMU_DESC_MAX + 1];
+    for (size_t i = 0; i < desc_len; i++)
         snprintf(hex + 2 * i, 3, "%02X", desc[i]);
 
     /* "\\n" is umockdev's escape for the newline that the kernel ends these
      * sysfs text attributes with; libusb parses busnum/devnum/speed with it. */
     size_t len = 0;
     int ok = append(out, cap, &len, "P: /devices/tendo-podsim/usb%u/%u-%u\n", bus, bus, dev) &&
-             append(out, cap, &len, "N: bus/usb/%03u/%03u\n", bus, dev) &&
+             (!with_node || append(out, cap, &len, "N: bus/usb/%03u/%03u\n", bus, dev)) &&
              append(out, cap, &len, "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\n") &&
              append(out, cap, &len, "E: DEVNAME=/dev/bus/usb/%03u/%03u\n", bus, dev) &&
              append(out, cap, &len, "E: BUSNUM=%03u\nE: DEVNUM=%03u\n", bus, dev) &&

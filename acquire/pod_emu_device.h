@@ -44,6 +44,15 @@ size_t tendo_pod_emu_get_descriptor(const tendo_pod_setup *s, const char *serial
 int tendo_pod_emu_record(unsigned bus, unsigned dev, const char *serial, char *out, size_t cap,
                          tendo_error *err);
 
+/* The same with other descriptor bytes (1 to TENDO_POD_EMU_DESC_MAX: the
+ * emulator's malformed-descriptor fault) and, with_node = 0, without the
+ * "N:" line: the caller makes the /dev node itself before the device
+ * appears (umockdev announces a device the moment it is added). */
+#define TENDO_POD_EMU_DESC_MAX 256u
+int tendo_pod_emu_record_with(unsigned bus, unsigned dev, const char *serial, const uint8_t *desc,
+                              size_t desc_len, int with_node, char *out, size_t cap,
+                              tendo_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,4 +37,16 @@ void an_eig_sym3(const double *a, double *w, double *v);
  * NAN when n is 0 or memory is short. */
 double an_quantile(const double *x, size_t n, double q);
 
+/* Solves a x = b for a symmetric positive definite n×n a (row-major; a is
+ * overwritten by its Cholesky factor, b by x). -1 if a is not positive
+ * definite. */
+int an_solve_spd(double *a, double *b, int n);
+
+/* FFTW's planner (plan creation and destruction) is not thread-safe
+ * (FFTW 3 manual, "Thread safety"); only fftw_execute* is. Every plan made
+ * or destroyed in analysis/ is bracketed by these, so analysers may be
+ * created from many threads at once. */
+void an_fftw_lock(void);
+void an_fftw_unlock(void);
+
 #endif

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "an_internal.h"
 #include "tendo_array.h"
 #include "tendo_analysis.h"
 
@@ -57,8 +58,11 @@ void tendo_an_cadence_free(tendo_an_cadence *c)
 {
     if (!c)
         return;
-    if (c->plan)
+    if (c->plan) {
+        an_fftw_lock();
         fftw_destroy_plan(c->plan);
+        an_fftw_unlock();
+    }
     fftw_free(c->in);
     fftw_free(c->out);
     if (c->hist)
@@ -103,8 +107,11 @@ int tendo_an_cadence_new(tendo_an_cadence **out, double fs_hz, tendo_error *err)
     int ok = c->ring && c->hann && c->psd && c->avg && c->hist && c->in && c->out;
     for (size_t k = 0; ok && k < AVERAGED; k++)
         ok = (c->hist[k] = malloc(c->nbins * sizeof **c->hist)) != NULL;
-    if (ok)
+    if (ok) {
+        an_fftw_lock();
         c->plan = fftw_plan_dft_r2c_1d((int)c->m, c->in, c->out, FFTW_ESTIMATE);
+        an_fftw_unlock();
+    }
     if (!ok || !c->plan) {
         tendo_an_cadence_free(c);
         return tendo_error_set(err, TENDO_EINTERNAL, "cadence: out of memory");

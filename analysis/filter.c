@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "an_internal.h"
 #include "tendo_analysis.h"
 
 struct tendo_an_fir {
@@ -79,10 +80,12 @@ void tendo_an_fir_free(tendo_an_fir *f)
     fftw_free(f->work);
     fftw_free(f->spec);
     fftw_free(f->kern);
+    an_fftw_lock();
     if (f->fwd)
         fftw_destroy_plan(f->fwd);
     if (f->inv)
         fftw_destroy_plan(f->inv);
+    an_fftw_unlock();
     free(f);
 }
 
@@ -125,14 +128,17 @@ int tendo_an_fir_new(tendo_an_fir **out, const double *taps, size_t ntaps, size_
     if (ok) {
         /* Plans are made once here and executed with fftw_execute_dft_* on
          * other buffers of the same size and alignment (fftw_malloc). */
+        an_fftw_lock();
         f->fwd = fftw_plan_dft_r2c_1d((int)nfft, f->work, f->spec, FFTW_ESTIMATE);
         f->inv = fftw_plan_dft_c2r_1d((int)nfft, f->spec, f->work, FFTW_ESTIMATE);
+        an_fftw_unlock();
         ok = f->fwd && f->inv;
     }
     if (!ok) {
         tendo_an_fir_free(f);
-        return tendo_error_set(err, TENDO_EINTERNAL, "FIR filter: out of memory or FFTW "
-                                                     "planning failed");
+        return tendo_error_set(err, TENDO_EINTERNAL,
+                               "FIR filter: out of memory or FFTW "
+                               "planning failed");
     }
     memset(f->work, 0, nfft * sizeof *f->work);
     for (size_t k = 0; k < ntaps; k++)
@@ -207,8 +213,9 @@ int tendo_an_fir_finish(tendo_an_fir *f, float *out, size_t cap, size_t *nout, t
 {
     *nout = 0;
     if (cap < tendo_an_fir_max_out(f, 0))
-        return tendo_error_set(err, TENDO_EUSAGE, "FIR filter: finish needs room for %zu "
-                                                  "frames",
+        return tendo_error_set(err, TENDO_EUSAGE,
+                               "FIR filter: finish needs room for %zu "
+                               "frames",
                                tendo_an_fir_max_out(f, 0));
     if (!f->started)
         return TENDO_OK;

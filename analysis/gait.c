@@ -498,7 +498,7 @@ static int finalise(tendo_an_gait *g)
         }
     s.zv_gyro_radps = sqrt(e / (double)(e_hi - e_lo + 1));
     if (an_stride_integrate(g->acc + 3 * (i0 - g->base), g->gyr + 3 * (i0 - g->base), i1 - i0 + 1,
-                            a0, g->fs, &s.length_m, &s.dz_m) != 0)
+                            a0, g->fs, &s.length_m, &s.dz_m, &s.drift) != 0)
         s.length_m = s.dz_m = NAN;
     s.speed_mps = s.length_m / (s.t_zv1 - s.t_zv0);
     return enqueue(g, &s) == 0 ? 1 : -1;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "an_internal.h"
 
 void an_eig_sym3(const double *a_in, double *w, double *v)
@@ -80,4 +82,48 @@ double an_quantile(const double *x, size_t n, double q)
     double r = i + 1 < n ? t[i] + (pos - (double)i) * (t[i + 1] - t[i]) : t[n - 1];
     free(t);
     return r;
+}
+
+int an_solve_spd(double *a, double *b, int n)
+{
+    /* Cholesky, a = L Lᵀ in place (lower triangle), then two triangular
+     * solves (Golub & Van Loan, Matrix Computations, §4.2). */
+    for (int j = 0; j < n; j++) {
+        double d = a[j * n + j];
+        for (int k = 0; k < j; k++)
+            d -= a[j * n + k] * a[j * n + k];
+        if (!(d > 0))
+            return -1;
+        d = sqrt(d);
+        a[j * n + j] = d;
+        for (int i = j + 1; i < n; i++) {
+            double v = a[i * n + j];
+            for (int k = 0; k < j; k++)
+                v -= a[i * n + k] * a[j * n + k];
+            a[i * n + j] = v / d;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < i; k++)
+            b[i] -= a[i * n + k] * b[k];
+        b[i] /= a[i * n + i];
+    }
+    for (int i = n; i-- > 0;) {
+        for (int k = i + 1; k < n; k++)
+            b[i] -= a[k * n + i] * b[k];
+        b[i] /= a[i * n + i];
+    }
+    return 0;
+}
+
+static pthread_mutex_t fftw_planner = PTHREAD_MUTEX_INITIALIZER;
+
+void an_fftw_lock(void)
+{
+    pthread_mutex_lock(&fftw_planner);
+}
+
+void an_fftw_unlock(void)
+{
+    pthread_mutex_unlock(&fftw_planner);
 }

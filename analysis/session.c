@@ -58,7 +58,10 @@ struct tendo_an_session {
     tendo_an_bout *bouts;
     size_t nbouts;
     tendo_an_summary sum;
+    int corrected; /* biases removed (finish may be called again) */
 };
+
+#define TENDO_AN_MAX_PODS_SEEN 16
 
 const char *tendo_an_kind_name(tendo_an_kind k)
 {
@@ -452,6 +455,162 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
     u->achilles_damage = damage * mirror;
 }
 
+/* Sensor biases of one pod from the velocity its strides end with
+ * (MODELS.md, "Sensor biases"): at least 20 strides. */
+#define BIAS_MIN_STRIDES 20
+/* Prior spread of the biases (a Gaussian prior makes the least squares a
+ * MAP estimate, as the initial bias covariance of a ZUPT Kalman filter
+ * does: Foxlin 2005; Skog et al. 2010): consumer MEMS zero-g offsets of
+ * ±20 mg and zero-rate offsets of ±0.5 °/s (e.g. TDK ICM-42688-P
+ * datasheet DS-000347). The foot-frame y (medio-lateral) accelerometer
+ * bias and the z (vertical) gyro bias are barely observable — the foot
+ * turns about y — and the prior keeps them near zero instead of letting
+ * noise set them. */
+#define BIAS_PRIOR_ACC  (0.020 * AN_G0)
+#define BIAS_PRIOR_GYRO (0.5 * M_PI / 180)
+
+static void mat3_vec_f(const float *m, const double *x, double *y)
+{
+    for (int i = 0; i < 3; i++)
+        y[i] = m[3 * i] * x[0] + m[3 * i + 1] * x[1] + m[3 * i + 2] * x[2];
+}
+
+/* Residual |v_end - ma b - mg w| of one stride, x = (b, w). */
+static double bias_residual(const tendo_an_drift *d, const double *x)
+{
+    double y[3], yg[3], r2 = 0;
+    mat3_vec_f(d->ma, x, y);
+    mat3_vec_f(d->mg, x + 3, yg);
+    for (int k = 0; k < 3; k++) {
+        double r = d->v_end[k] - y[k] - yg[k];
+        r2 += r * r;
+    }
+    return sqrt(r2);
+}
+
+static int bias_usable(const entry *e)
+{
+    return e->st.drift.valid && isfinite(e->st.length_m);
+}
+
+/* Least squares over the pod's strides, twice: the second time without
+ * strides whose residual exceeds 3× the median (turns, stumbles). */
+static int bias_estimate(const tendo_an_session *s, int pod, double *x)
+{
+    double *res = malloc((s->n ? s->n : 1) * sizeof *res);
+    if (!res)
+        return -1;
+    double cut = INFINITY, sd2 = 0;
+    int ok = -1;
+    for (int pass = 0; pass < 2; pass++) {
+        double a[36] = {0}, b[6] = {0};
+        size_t m = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const entry *e = &s->e[i];
+            if (e->pod != pod || !bias_usable(e))
+                continue;
+            const tendo_an_drift *d = &e->st.drift;
+            if (pass > 0 && !(bias_residual(d, x) <= cut))
+                continue;
+            double j[18]; /* v_end = J x, J = [ma | mg] (3×6) */
+            for (int r = 0; r < 3; r++)
+                for (int c = 0; c < 3; c++) {
+                    j[6 * r + c] = d->ma[3 * r + c];
+                    j[6 * r + 3 + c] = d->mg[3 * r + c];
+                }
+            for (int p = 0; p < 6; p++) {
+                for (int q = 0; q < 6; q++)
+                    for (int r = 0; r < 3; r++)
+                        a[6 * p + q] += j[6 * r + p] * j[6 * r + q];
+                for (int r = 0; r < 3; r++)
+                    b[p] += j[6 * r + p] * d->v_end[r];
+            }
+            m++;
+        }
+        if (m < BIAS_MIN_STRIDES)
+            break;
+        /* the prior, weighted by the residual variance of the first pass
+         * (none on the first: plain least squares) */
+        for (int p = 0; pass > 0 && p < 6; p++)
+            a[7 * p] += sd2 / pow(p < 3 ? BIAS_PRIOR_ACC : BIAS_PRIOR_GYRO, 2);
+        if (an_solve_spd(a, b, 6) != 0)
+            break;
+        memcpy(x, b, sizeof b);
+        ok = 0;
+        size_t k = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (s->e[i].pod == pod && bias_usable(&s->e[i]))
+                res[k++] = bias_residual(&s->e[i].st.drift, x);
+        cut = 3 * an_quantile(res, k, 0.5);
+        double ss = 0;
+        size_t kk = 0;
+        for (size_t i = 0; i < k; i++)
+            if (res[i] <= cut) {
+                ss += res[i] * res[i];
+                kk++;
+            }
+        sd2 = kk ? ss / (3.0 * (double)kk) : 0; /* per component */
+    }
+    free(res);
+    return ok;
+}
+
+/* One stride's displacement with the bias x removed: the displacement less
+ * its bias term, turned by the small rotation that the corrected starting
+ * specific force (a0 - b) makes to the vertical. */
+static void bias_correct(tendo_an_stride *st, const double *x)
+{
+    const tendo_an_drift *d = &st->drift;
+    double ya[3], pos[3], u[3], rb[3];
+    mat3_vec_f(d->qa, x, ya);
+    for (int k = 0; k < 3; k++)
+        pos[k] = d->pos[k] - ya[k];
+    mat3_vec_f(d->r0, x, rb);
+    for (int k = 0; k < 3; k++)
+        u[k] = -rb[k];
+    u[2] += d->g;
+    double un = an_norm(u), z[3] = {0, 0, 1}, ax[3];
+    for (int k = 0; k < 3; k++)
+        u[k] /= un;
+    /* rotate by the angle between u and z about u × z (Rodrigues) */
+    an_cross(u, z, ax);
+    double sn = an_norm(ax), cs = an_dot(u, z), out[3];
+    if (sn > 1e-12) {
+        for (int k = 0; k < 3; k++)
+            ax[k] /= sn;
+        double kxp[3], kdp = an_dot(ax, pos);
+        an_cross(ax, pos, kxp);
+        for (int k = 0; k < 3; k++)
+            out[k] = pos[k] * cs + kxp[k] * sn + ax[k] * kdp * (1 - cs);
+    } else {
+        memcpy(out, pos, sizeof out);
+    }
+    st->length_m = hypot(out[0], out[1]);
+    st->dz_m = out[2];
+    st->speed_mps = st->length_m / (st->t_zv1 - st->t_zv0);
+}
+
+static void correct_biases(tendo_an_session *s)
+{
+    int pods[TENDO_AN_MAX_PODS_SEEN];
+    size_t np = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t k = 0;
+        while (k < np && pods[k] != s->e[i].pod)
+            k++;
+        if (k == np && np < TENDO_AN_MAX_PODS_SEEN)
+            pods[np++] = s->e[i].pod;
+    }
+    for (size_t k = 0; k < np; k++) {
+        double x[6];
+        if (bias_estimate(s, pods[k], x) != 0)
+            continue;
+        for (size_t i = 0; i < s->n; i++)
+            if (s->e[i].pod == pods[k] && bias_usable(&s->e[i]))
+                bias_correct(&s->e[i].st, x);
+    }
+}
+
 int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error *err)
 {
     free(s->steps);
@@ -460,6 +619,10 @@ int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error 
     s->nbouts = 0;
     if (s->n) /* qsort's base must not be NULL, even for 0 elements (UBSan) */
         qsort(s->e, s->n, sizeof *s->e, by_ic);
+    if (!s->corrected) {
+        correct_biases(s);
+        s->corrected = 1;
+    }
     s->steps = calloc(s->n ? s->n : 1, sizeof *s->steps);
     if (!s->steps)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");

@@ -15,9 +15,12 @@
  * push-off and the foot slap after a heel strike. The methods and every
  * constant are documented, with their sources, in analysis/MODELS.md.
  *
- * Threads: FFTW's planner is not thread-safe, so create filters and gait
- * analysers from one thread (pushing to distinct objects from many threads
- * is fine).
+ * Threads: every object is independent, so distinct objects may be used
+ * from many threads at once. FFTW's planner is not thread-safe: the library
+ * serialises its own plan creation and destruction with a mutex, so
+ * creating and freeing analysers from many threads is safe too (a program
+ * that plans FFTW itself at the same time must not: it shares FFTW's
+ * planner).
  */
 #ifndef TENDO_ANALYSIS_H
 #define TENDO_ANALYSIS_H
@@ -32,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.2"
+#define TENDO_AN_VERSION "tendo-analysis 0.3"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
@@ -102,6 +105,24 @@ typedef struct tendo_an_gait_options {
     double min_swing_radps;   /* smallest mid-swing pitch rate; 0 → 1.0 rad/s */
 } tendo_an_gait_options;
 
+/* What a stride's strapdown integration (zupt.c) says about a constant
+ * accelerometer bias b (foot frame): the velocity left at its end and the
+ * first-order sensitivities of that velocity and of the displacement to b,
+ * so that the session can estimate each pod's bias from all its strides and
+ * correct every stride (analysis/MODELS.md, "Sensor biases"). Frames: the
+ * stride's world frame (z up, heading 0 at its start) and the foot frame.
+ * Single precision: these are small corrections. */
+typedef struct tendo_an_drift {
+    float v_end[3]; /* world velocity at the end before de-drift (should be 0), m/s */
+    float ma[9];    /* ∂v_end/∂b = ∫ (R(t) - R(0)) dt, s (row-major) */
+    float mg[9];    /* ∂v_end/∂(gyro bias) = -∫ [f(t)×] ∫₀ᵗ R ds dt, m/s per rad/s */
+    float qa[9];    /* ∂(displacement)/∂b before the start-attitude term = ∫ (T/2 - t) R(t) dt, s² */
+    float r0[9];    /* starting attitude, world = r0 · foot */
+    float pos[3];   /* de-drifted displacement, world, m */
+    float g;        /* local gravity |a0|, m/s² */
+    int valid;      /* 0: not integrated */
+} tendo_an_drift;
+
 /* One stride of one foot, bounded by the zero-velocity (mid-stance) instants
  * before and after its swing. Times are seconds since the first sample. */
 typedef struct tendo_an_stride {
@@ -121,6 +142,7 @@ typedef struct tendo_an_stride {
     int running;             /* 1 if the contact's duty factor is below 0.5 */
     double strike_angle_deg; /* sole angle at t_ic against the flat foot, toes up + */
     double impact_g;         /* peak |specific force| in the 50 ms after t_ic, g */
+    tendo_an_drift drift;    /* for the session's bias correction */
 } tendo_an_stride;
 
 typedef struct tendo_an_gait tendo_an_gait;

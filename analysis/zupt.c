@@ -15,7 +15,11 @@
  *   4. velocity by trapezoidal integration; the velocity left at the end,
  *      which should be zero, is removed as a linear drift in time;
  *   5. position by trapezoidal integration of the corrected velocity (done
- *      in the same pass: see below).
+ *      in the same pass: see below);
+ *   6. in the same pass, the end velocity's and the displacement's
+ *      first-order sensitivities to constant sensor biases (tendo_an_drift),
+ *      from which session.c estimates and removes each pod's biases
+ *      (bias error states of ZUPT-aided INS: Foxlin 2005; Skog et al. 2010).
  */
 #include <string.h>
 
@@ -30,20 +34,23 @@ static void quat_mul(const double *a, const double *b, double *c)
     c[3] = a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0];
 }
 
-/* v_world = q ⊗ v ⊗ q* for a unit quaternion q = (w, x, y, z). */
-static void quat_rotate(const double *q, const double *v, double *out)
+/* World-from-body rotation matrix of a unit quaternion (w, x, y, z). */
+static void quat_matrix(const double *q, double *r)
 {
-    double t[3], u[3], qv[3] = {q[1], q[2], q[3]};
-    an_cross(qv, v, t);
-    for (int k = 0; k < 3; k++)
-        t[k] *= 2;
-    an_cross(qv, t, u);
-    for (int k = 0; k < 3; k++)
-        out[k] = v[k] + q[0] * t[k] + u[k];
+    double w = q[0], x = q[1], y = q[2], z = q[3];
+    r[0] = 1 - 2 * (y * y + z * z);
+    r[1] = 2 * (x * y - w * z);
+    r[2] = 2 * (x * z + w * y);
+    r[3] = 2 * (x * y + w * z);
+    r[4] = 1 - 2 * (x * x + z * z);
+    r[5] = 2 * (y * z - w * x);
+    r[6] = 2 * (x * z - w * y);
+    r[7] = 2 * (y * z + w * x);
+    r[8] = 1 - 2 * (x * x + y * y);
 }
 
 int an_stride_integrate(const float *acc, const float *gyro, size_t n, const double *a0,
-                        double fs_hz, double *length_m, double *dz_m)
+                        double fs_hz, double *length_m, double *dz_m, tendo_an_drift *drift)
 {
     if (n < 3)
         return -1;
@@ -74,9 +81,17 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
      * trapezoidal position exactly, so the corrected displacement needs no
      * second pass. */
     double dt = 1 / fs_hz, v[3] = {0, 0, 0}, pos[3] = {0, 0, 0}, awp[3];
+    double T = (double)(n - 1) * dt;
+    /* Accelerometer-bias sensitivities (see tendo_an_drift) with the
+     * trapezoidal weights of ∫ (·) dt and ∫ (T/2 - t)(·) dt. */
+    double R[9], R0[9], Rc[9], K[9] = {0}, ma[9] = {0}, qa[9] = {0}, mg[9] = {0}, vc[3] = {0};
+    size_t ic = 0, step = fs_hz > 200 ? (size_t)(fs_hz / 200) : 1;
+    quat_matrix(q, R);
+    memcpy(R0, R, sizeof R0);
+    memcpy(Rc, R, sizeof Rc);
     {
         double a[3] = {acc[0], acc[1], acc[2]};
-        quat_rotate(q, a, awp);
+        an_mat_vec(R, a, awp);
         awp[2] -= g;
     }
     for (size_t i = 1; i < n; i++) {
@@ -102,8 +117,9 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
         double qnn = sqrt(qn[0] * qn[0] + qn[1] * qn[1] + qn[2] * qn[2] + qn[3] * qn[3]);
         for (int k = 0; k < 4; k++)
             q[k] = qn[k] / qnn;
+        quat_matrix(q, R);
         double a[3] = {acc[3 * i], acc[3 * i + 1], acc[3 * i + 2]};
-        quat_rotate(q, a, aw);
+        an_mat_vec(R, a, aw);
         aw[2] -= g;
         for (int k = 0; k < 3; k++) {
             double vn = v[k] + 0.5 * (awp[k] + aw[k]) * dt;
@@ -111,11 +127,53 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
             v[k] = vn;
             awp[k] = aw[k];
         }
+        /* The sensitivities are smooth integrals: trapezoids on a ~200 Hz
+         * grid are accurate enough for a correction of a few percent and
+         * keep their cost small at high rates. The specific force enters
+         * through its integral over each interval (the velocity change plus
+         * gravity), so impacts are not aliased. */
+        if (drift && (i % step == 0 || i == n - 1)) {
+            double h = (double)(i - ic) * dt, tm = ((double)(i + ic) / 2) * dt, F[3], Km[9];
+            for (int k = 0; k < 3; k++)
+                F[k] = v[k] - vc[k];
+            F[2] += g * h;
+            for (int k = 0; k < 9; k++) {
+                double rm = 0.5 * (Rc[k] + R[k]), kn = K[k] + h * rm;
+                Km[k] = 0.5 * (K[k] + kn);
+                K[k] = kn;
+                ma[k] += h * (rm - R0[k]);
+                qa[k] += h * (T / 2 - tm) * rm;
+            }
+            /* gyro bias ω_b tilts the attitude by δθ(t) = K(t) ω_b, which
+             * turns the specific force f: error δθ × f = -[f×] K ω_b */
+            for (int col = 0; col < 3; col++) {
+                double kc[3] = {Km[col], Km[3 + col], Km[6 + col]}, fx[3];
+                an_cross(F, kc, fx);
+                for (int r = 0; r < 3; r++)
+                    mg[3 * r + col] -= fx[r];
+            }
+            memcpy(Rc, R, sizeof Rc);
+            memcpy(vc, v, sizeof vc);
+            ic = i;
+        }
     }
-    double T = (double)(n - 1) * dt;
     for (int k = 0; k < 3; k++)
         pos[k] -= v[k] * T / 2;
     *length_m = hypot(pos[0], pos[1]);
     *dz_m = pos[2];
+    if (drift) {
+        for (int k = 0; k < 9; k++) {
+            drift->ma[k] = (float)ma[k];
+            drift->qa[k] = (float)qa[k];
+            drift->mg[k] = (float)mg[k];
+            drift->r0[k] = (float)R0[k];
+        }
+        for (int k = 0; k < 3; k++) {
+            drift->v_end[k] = (float)v[k];
+            drift->pos[k] = (float)pos[k];
+        }
+        drift->g = (float)g;
+        drift->valid = 1;
+    }
     return 0;
 }

@@ -545,3 +545,8 @@ int tendo_csv_read(tendo_csv_reader *r, size_t max, double *t_s, float *accel, f
     }
     return rc;
 }
+
+char *tendo_csv_split_field(char **cursor, const char **bad)
+{
+    return next_field(cursor, bad);
+}

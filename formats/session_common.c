@@ -1,6 +1,7 @@
 /* Shared helpers of the session format: attributes, names, time, defaults. */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,22 +151,25 @@ int tendo_time_parse_iso(const char *text, int64_t *time_us, tendo_error *err)
 
 /* ------------------------------------------------------------------ HDF5 */
 
+static void quiet_once(void)
+{
+    /* When a write fails (disk full), H5Fclose fails too and leaves the
+     * file half-closed; HDF5's own atexit clean-up then crashes on it,
+     * turning exit 74 into a SIGSEGV. tendo closes every file itself, so it
+     * keeps HDF5 from registering that clean-up (this must be the first
+     * HDF5 call; a no-op otherwise). */
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* A hostile file can name any filter id; HDF5 would then dlopen()
+     * plugins from HDF5_PLUGIN_PATH. tendo uses built-in filters only. */
+    H5PLset_loading_state(0);
+}
+
 void tendo_h5_quiet(void)
 {
-    static int done;
-    if (!done) {
-        /* When a write fails (disk full), H5Fclose fails too and leaves the
-         * file half-closed; HDF5's own atexit clean-up then crashes on it,
-         * turning exit 74 into a SIGSEGV. tendo closes every file itself,
-         * so it keeps HDF5 from registering that clean-up (this must be the
-         * first HDF5 call; a no-op otherwise). */
-        H5dont_atexit();
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        /* A hostile file can name any filter id; HDF5 would then dlopen()
-         * plugins from HDF5_PLUGIN_PATH. tendo uses built-in filters only. */
-        H5PLset_loading_state(0);
-        done = 1;
-    }
+    /* once per process, also when readers are opened from many threads */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, quiet_once);
 }
 
 static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data)

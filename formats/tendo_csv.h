@@ -55,6 +55,13 @@ int tendo_csv_has_gyro(const tendo_csv_reader *r);
 int tendo_csv_read(tendo_csv_reader *r, size_t max, double *t_s, float *accel, float *gyro,
                    size_t *n, tendo_error *err);
 
+/* Cuts the next field out of a line in place, by the rules of the reader:
+ * blanks around it removed, RFC 4180 quotes removed ("" is one quote).
+ * *cursor advances past the comma, or becomes NULL after the last field.
+ * Returns the field, or NULL with *bad set to a reason for a malformed
+ * quote. For other CSV files tendo reads (the batch manifest). */
+char *tendo_csv_split_field(char **cursor, const char **bad);
+
 /* Writes one pod of an open session as CSV (t,ax,ay,az[,gx,gy,gz]) in SI
  * units, t in seconds since the session's start_time_us, values printed so
  * that float32 data re-imports bit for bit. Written to a temporary name and

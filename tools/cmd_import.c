@@ -1,19 +1,10 @@
 /*
- * cmd_import.c — `tendo import csv`: other sensors' CSV files (one per foot)
- * into a session file.
- *
- * Both CSV headers are checked before the session is created, then each pod
- * is streamed through a fixed window of rows into the session writer, so a
- * file of any length imports in flat memory. Any failure aborts the writer,
- * which removes its temporary file: nothing appears under --out.
- *
- * Sample times: with a `t` column, time = start + round(t·1e6) µs, so files
- * that share a clock (left/right from one recording) stay aligned; without
- * one, sample i is at start + i/rate. The default start is a fixed date so
- * the same input always gives the same samples.
+ * cmd_import.c — `tendo import csv`: the command line of the CSV importer
+ * (tools/import/tendo_import.h does the work): options checked with usage
+ * messages, then one import, a summary and a warning when a t column
+ * disagrees with --rate. Nothing appears under --out on any failure.
  */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +12,11 @@
 #include "cli.h"
 #include "commands.h"
 #include "tendo_csv.h"
+#include "tendo_import.h"
 #include "tendo_session.h"
 
 #define CMD "import"
-#define DEFAULT_START "2000-01-01T00:00:00Z"
-#define WINDOW 4096          /* rows per read/append */
-#define RATE_WARN_FRACTION 0.05
+#define DEFAULT_START TENDO_IMPORT_DEFAULT_START
 
 static const char *const SIDE_NAME[2] = {"left", "right"};
 
@@ -42,13 +32,7 @@ typedef struct import_opts {
     int force, json;
 } import_opts;
 
-/* What one pod's import produced, for the summary. */
-typedef struct pod_result {
-    int present;
-    int has_gyro, has_time;
-    int64_t samples;
-    int64_t first_us, last_us;
-} pod_result;
+typedef tendo_import_pod pod_result;
 
 static void print_help(FILE *out)
 {
@@ -99,13 +83,6 @@ static void print_help(FILE *out)
 /* ------------------------------------------------------------- options */
 
 
-static int valid_serial(const char *s)
-{
-    size_t len = strlen(s);
-    return len > 0 && len < sizeof(((tendo_pod_meta *)0)->serial) &&
-           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == len;
-}
-
 /* Turns the text options into values; 0 or 64. */
 static int check_options(import_opts *o, const char *rate, const char *placement,
                          const char *accel_unit, const char *gyro_unit)
@@ -119,29 +96,17 @@ static int check_options(import_opts *o, const char *rate, const char *placement
     if (!o->csv[TENDO_SIDE_LEFT] && !o->csv[TENDO_SIDE_RIGHT])
         return cli_usage(CMD, "give at least one of --left L.csv and --right R.csv");
 
-    if (!strcmp(placement, "foot"))
-        o->placement = TENDO_PLACEMENT_FOOT;
-    else if (!strcmp(placement, "shank"))
-        o->placement = TENDO_PLACEMENT_SHANK;
-    else
+    if (tendo_import_parse_placement(placement, &o->placement) != 0)
         return cli_usage(CMD, "--placement is foot or shank, not '%s'", placement);
 
-    if (!strcmp(accel_unit, "m/s2") || !strcmp(accel_unit, "m/s^2"))
-        o->units.accel_unit = TENDO_ACCEL_MPS2;
-    else if (!strcmp(accel_unit, "g"))
-        o->units.accel_unit = TENDO_ACCEL_G;
-    else
+    if (tendo_import_parse_accel_unit(accel_unit, &o->units.accel_unit) != 0)
         return cli_usage(CMD, "--accel-unit is m/s2 or g, not '%s'", accel_unit);
 
-    if (!strcmp(gyro_unit, "deg/s"))
-        o->units.gyro_unit = TENDO_GYRO_DPS;
-    else if (!strcmp(gyro_unit, "rad/s"))
-        o->units.gyro_unit = TENDO_GYRO_RADPS;
-    else
+    if (tendo_import_parse_gyro_unit(gyro_unit, &o->units.gyro_unit) != 0)
         return cli_usage(CMD, "--gyro-unit is deg/s or rad/s, not '%s'", gyro_unit);
 
     for (int s = 0; s < 2; s++)
-        if (!valid_serial(o->serial[s]))
+        if (!tendo_import_serial_ok(o->serial[s]))
             return cli_usage(CMD, "--serial-%s '%s' must be 1-63 letters, digits, '_', '.' "
                                   "or '-'",
                              SIDE_NAME[s], o->serial[s]);
@@ -205,79 +170,17 @@ static int parse_args(int argc, char **argv, import_opts *o)
     return check_options(o, rate, placement, accel_unit, gyro_unit);
 }
 
-/* -------------------------------------------------------------- import */
-
-static void pod_meta_for(const import_opts *o, tendo_side side, int has_gyro,
-                         tendo_pod_meta *pod)
-{
-    tendo_pod_meta_default(pod);
-    snprintf(pod->serial, sizeof pod->serial, "%s", o->serial[side]);
-    pod->side = side;
-    pod->placement = o->placement;
-    pod->sample_rate_hz = o->rate;
-    snprintf(pod->model, sizeof pod->model, "CSV import");
-    pod->firmware[0] = '\0';
-    pod->accel_range_g = 0.0;   /* unknown: a CSV does not say */
-    pod->gyro_range_dps = 0.0;
-    pod->has_gyro = has_gyro;
-    pod->storage = TENDO_STORE_FLOAT32;
-    pod->accel_conversion = 1.0;
-    pod->gyro_conversion = 1.0;
-}
-
-/* Streams one CSV into a pod of the writer. */
-static int import_pod(tendo_writer *w, size_t pod_index, tendo_csv_reader *csv, double rate,
-                      int64_t start_us, pod_result *res, tendo_error *err)
-{
-    double *t = malloc(WINDOW * sizeof *t);
-    int64_t *time_us = malloc(WINDOW * sizeof *time_us);
-    float *accel = malloc(3 * WINDOW * sizeof *accel);
-    float *gyro = res->has_gyro ? malloc(3 * WINDOW * sizeof *gyro) : NULL;
-    int rc = TENDO_OK;
-    if (!t || !time_us || !accel || (res->has_gyro && !gyro))
-        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-
-    while (rc == TENDO_OK) {
-        size_t n = 0;
-        rc = tendo_csv_read(csv, WINDOW, t, accel, gyro, &n, err);
-        if (rc != TENDO_OK || n == 0)
-            break;
-        for (size_t i = 0; i < n; i++) {
-            double offset_s = res->has_time ? t[i] : (double)(res->samples + (int64_t)i) / rate;
-            time_us[i] = start_us + llround(offset_s * 1e6);
-        }
-        tendo_block blk = {.n = n, .time_us = time_us, .accel = accel, .gyro = gyro};
-        rc = tendo_writer_append(w, pod_index, &blk, err);
-        if (res->samples == 0)
-            res->first_us = time_us[0];
-        res->last_us = time_us[n - 1];
-        res->samples += (int64_t)n;
-    }
-    free(t);
-    free(time_us);
-    free(accel);
-    free(gyro);
-    return rc;
-}
-
-static double measured_rate(const pod_result *res)
-{
-    if (res->samples < 2 || res->last_us <= res->first_us)
-        return 0.0;
-    return (double)(res->samples - 1) * 1e6 / (double)(res->last_us - res->first_us);
-}
+/* -------------------------------------------------------------- output */
 
 /* A t column that disagrees with --rate is legal (the rate is nominal) but
  * usually a wrong --rate or a t column in milliseconds: say so. */
 static void warn_rate(const import_opts *o, tendo_side side, const pod_result *res)
 {
-    double measured = measured_rate(res);
-    if (res->has_time && measured > 0 &&
-        fabs(measured - o->rate) > RATE_WARN_FRACTION * o->rate)
+    if (tendo_import_rate_suspect(res, o->rate))
         fprintf(stderr,
                 "tendo import: warning: %s: its t column gives %.4g Hz but --rate is %.4g Hz; "
                 "check --rate (and that t is in seconds)\n",
-                o->csv[side], measured, o->rate);
+                o->csv[side], tendo_import_measured_rate(res), o->rate);
 }
 
 static void print_summary(const import_opts *o, int64_t start_us, const pod_result res[2])
@@ -299,7 +202,7 @@ static void print_summary(const import_opts *o, int64_t start_us, const pod_resu
             cJSON_AddStringToObject(p, "csv", o->csv[s]);
             cJSON_AddNumberToObject(p, "samples", (double)res[s].samples);
             cJSON_AddNumberToObject(p, "duration_s", (res[s].last_us - res[s].first_us) / 1e6);
-            cJSON_AddNumberToObject(p, "measured_rate_hz", measured_rate(&res[s]));
+            cJSON_AddNumberToObject(p, "measured_rate_hz", tendo_import_measured_rate(&res[s]));
             cJSON_AddBoolToObject(p, "has_gyro", res[s].has_gyro);
             cJSON_AddStringToObject(p, "time_from", res[s].has_time ? "t" : "rate");
             cJSON_AddItemToArray(arr, p);
@@ -316,53 +219,6 @@ static void print_summary(const import_opts *o, int64_t start_us, const pod_resu
                    res[s].has_time ? ", times from t" : ", times from --rate", o->csv[s]);
 }
 
-/* Opens both CSVs (headers checked) before anything is created. */
-static int open_inputs(const import_opts *o, tendo_csv_reader *csv[2], pod_result res[2],
-                       tendo_error *err)
-{
-    for (int s = 0; s < 2; s++) {
-        if (!o->csv[s])
-            continue;
-        int rc = tendo_csv_open(&csv[s], o->csv[s], &o->units, err);
-        if (rc != TENDO_OK) {
-            if (rc == TENDO_ENOINPUT)
-                tendo_error_prefix(err, "--%s: ", SIDE_NAME[s]);
-            return rc;
-        }
-        res[s].present = 1;
-        res[s].has_gyro = tendo_csv_has_gyro(csv[s]);
-        res[s].has_time = tendo_csv_has_time(csv[s]);
-    }
-    return TENDO_OK;
-}
-
-static int run_import(const import_opts *o, int64_t start_us, tendo_csv_reader *csv[2],
-                      pod_result res[2], tendo_error *err)
-{
-    tendo_session_meta meta = {0};
-    snprintf(meta.athlete_id, sizeof meta.athlete_id, "%s", o->athlete);
-    snprintf(meta.source, sizeof meta.source, "import");
-    meta.start_time_us = start_us;
-
-    tendo_writer *w = NULL;
-    int rc = tendo_writer_open(&w, o->out, &meta, o->force, err);
-    for (int s = 0; rc == TENDO_OK && s < 2; s++) {
-        if (!csv[s])
-            continue;
-        tendo_pod_meta pod;
-        size_t index = 0;
-        pod_meta_for(o, (tendo_side)s, res[s].has_gyro, &pod);
-        rc = tendo_writer_add_pod(w, &pod, &index, err);
-        if (rc == TENDO_OK)
-            rc = import_pod(w, index, csv[s], o->rate, start_us, &res[s], err);
-    }
-    if (rc == TENDO_OK)
-        return tendo_writer_commit(w, err); /* frees w; removes the temporary on failure */
-    if (w)
-        tendo_writer_abort(w);
-    return rc;
-}
-
 int tendo_cmd_import(int argc, char **argv)
 {
     import_opts o;
@@ -376,14 +232,23 @@ int tendo_cmd_import(int argc, char **argv)
     if (tendo_time_parse_iso(o.start, &start_us, &err) != TENDO_OK)
         return cli_usage(CMD, "--start: %s", err.msg);
 
-    tendo_csv_reader *csv[2] = {NULL, NULL};
+    tendo_import_csv_options io;
+    tendo_import_csv_defaults(&io);
+    io.out = o.out;
+    io.csv[0] = o.csv[0];
+    io.csv[1] = o.csv[1];
+    io.serial[0] = o.serial[0];
+    io.serial[1] = o.serial[1];
+    io.label[0] = "--left";
+    io.label[1] = "--right";
+    io.athlete = o.athlete;
+    io.start_us = start_us;
+    io.rate_hz = o.rate;
+    io.placement = o.placement;
+    io.units = o.units;
+    io.overwrite = o.force;
     pod_result res[2];
-    memset(res, 0, sizeof res);
-    rc = open_inputs(&o, csv, res, &err);
-    if (rc == TENDO_OK)
-        rc = run_import(&o, start_us, csv, res, &err);
-    tendo_csv_close(csv[0]);
-    tendo_csv_close(csv[1]);
+    rc = tendo_import_csv(&io, res, &err);
     if (rc != TENDO_OK)
         return cli_fail(CMD, &err);
 

@@ -32,6 +32,9 @@ typedef struct sim_cli {
     int64_t seed;
     int force, json, ideal;
     int minutes_given, speed_given;
+    int heel_raise;  /* --heel-raise: the calf-capacity test */
+    int64_t reps[2]; /* left, right */
+    double height_cm[2];
 } sim_cli;
 
 static void print_help(FILE *out)
@@ -57,12 +60,24 @@ static void print_help(FILE *out)
 "  --start ISO8601     session start in UTC (default " DEFAULT_START ")\n"
 "  --ideal             no sensor noise, bias, scale error or clock error\n"
 "  --force             replace --out if it exists\n"
+"\n"
+"Heel-raise test (calf capacity, for 'tendo capacity'):\n"
+"  --heel-raise        instead of a run: single-leg heel raises to fatigue at\n"
+"                      30/min, left foot then right, the other foot lifted;\n"
+"                      the truth holds every repetition and its height\n"
+"  --reps-left N       repetitions of the left foot (default 24; 0 = none)\n"
+"  --reps-right N      repetitions of the right foot (default 24; 0 = none)\n"
+"  --height-left CM    heel height of the first left repetition (default 12);\n"
+"                      heights fall to 60 %% of it by the last one\n"
+"  --height-right CM   the same for the right foot (default 12)\n"
 "  --json              print one JSON object instead of the summary\n"
 "  --help              show this help\n"
 "\n"
 "Example:\n"
 "  tendo simulate --out run.h5 --minutes 20 --speed 3.5 --seed 7\n"
 "  tendo simulate --out hills.h5 --profile sample-data/profiles/hilly.json\n"
+"  tendo simulate --heel-raise --out calf.h5 --reps-left 25 --reps-right 18 \\\n"
+"                 --height-right 9\n"
 "\n"
 "Exit codes: 0 ok, 64 bad options, 65 malformed profile (the message names\n"
 "the file and field), 66 profile missing, 73 --out exists (use --force),\n"
@@ -77,6 +92,7 @@ static void print_help(FILE *out)
 static int parse_args(int argc, char **argv, sim_cli *o)
 {
     const char *minutes = NULL, *speed = NULL, *rate = NULL, *seed = NULL;
+    const char *reps[2] = {NULL, NULL}, *height[2] = {NULL, NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int m;
@@ -96,6 +112,10 @@ static int parse_args(int argc, char **argv, sim_cli *o)
             o->ideal = 1;
             continue;
         }
+        if (!strcmp(a, "--heel-raise")) {
+            o->heel_raise = 1;
+            continue;
+        }
         if ((m = cli_option_value(CMD, argc, argv, &i, "--out", &o->out)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--profile", &o->profile)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--minutes", &minutes)) ||
@@ -103,7 +123,11 @@ static int parse_args(int argc, char **argv, sim_cli *o)
             (m = cli_option_value(CMD, argc, argv, &i, "--rate", &rate)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--seed", &seed)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--athlete", &o->athlete)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--start", &o->start))) {
+            (m = cli_option_value(CMD, argc, argv, &i, "--start", &o->start)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--reps-left", &reps[0])) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--reps-right", &reps[1])) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--height-left", &height[0])) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--height-right", &height[1]))) {
             if (m != 1)
                 return m;
             continue;
@@ -124,6 +148,22 @@ static int parse_args(int argc, char **argv, sim_cli *o)
     if (o->profile && (minutes || speed))
         return cli_usage(CMD, "--minutes and --speed shape the built-in profile; "
                               "with --profile, set durations and speeds in the file");
+    if (o->heel_raise && (o->profile || minutes || speed))
+        return cli_usage(CMD, "--heel-raise makes its own test; it takes no --profile, "
+                              "--minutes or --speed (a profile can hold heel_raise segments)");
+    static const char *const rep_opt[2] = {"--reps-left", "--reps-right"};
+    static const char *const h_opt[2] = {"--height-left", "--height-right"};
+    for (int f = 0; f < 2; f++) {
+        if ((reps[f] || height[f]) && !o->heel_raise)
+            return cli_usage(CMD, "%s belongs to the heel-raise test: add --heel-raise",
+                             reps[f] ? rep_opt[f] : h_opt[f]);
+        if (reps[f] && cli_parse_int64(CMD, rep_opt[f], reps[f], 0, 200, &o->reps[f]))
+            return CLI_EXIT_USAGE;
+        if (height[f] && cli_parse_double(CMD, h_opt[f], height[f], 4.0, 16.0, &o->height_cm[f]))
+            return CLI_EXIT_USAGE;
+    }
+    if (o->heel_raise && o->reps[0] + o->reps[1] == 0)
+        return cli_usage(CMD, "--reps-left and --reps-right are both 0: nothing to simulate");
     if (o->athlete && strlen(o->athlete) >= sizeof(((tendo_session_meta *)0)->athlete_id))
         return cli_usage(CMD, "--athlete is longer than %zu characters",
                          sizeof(((tendo_session_meta *)0)->athlete_id) - 1);
@@ -181,6 +221,10 @@ static int read_text(const char *path, char **out, tendo_error *err)
 
 static int load_profile(const sim_cli *o, tendo_sim_profile *p, tendo_error *err)
 {
+    if (o->heel_raise)
+        return tendo_sim_profile_heel_raise((int)o->reps[0], (int)o->reps[1],
+                                            o->height_cm[0] / 100.0, o->height_cm[1] / 100.0, p,
+                                            err);
     if (!o->profile)
         return tendo_sim_profile_default(o->minutes, o->speed, p, err);
     char *text = NULL;
@@ -221,6 +265,15 @@ static const tendo_column SEGMENT_COLS[] = {
     {"footstrike", TENDO_COL_STR16, offsetof(tendo_sim_segment_row, footstrike)},
 };
 
+static const tendo_column HEEL_COLS[] = {
+    {"start_s", TENDO_COL_F64, offsetof(tendo_sim_heel_rep, start_s)},
+    {"top_s", TENDO_COL_F64, offsetof(tendo_sim_heel_rep, top_s)},
+    {"end_s", TENDO_COL_F64, offsetof(tendo_sim_heel_rep, end_s)},
+    {"height_m", TENDO_COL_F64, offsetof(tendo_sim_heel_rep, height_m)},
+    {"angle_deg", TENDO_COL_F64, offsetof(tendo_sim_heel_rep, angle_deg)},
+    {"pod_rise_m", TENDO_COL_F64, offsetof(tendo_sim_heel_rep, pod_rise_m)},
+};
+
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A small JSON array of doubles at full precision, e.g. "[1,0,0]". */
@@ -245,6 +298,15 @@ static int put_pod_truth(tendo_writer *w, const tendo_sim *s, size_t pod, tendo_
     int rc = tendo_writer_put_table(w, path, STEP_COLS, NCOLS(STEP_COLS), rows, sizeof *rows, n, err);
     if (rc)
         return rc;
+    const tendo_sim_heel_rep *reps;
+    size_t nreps = tendo_sim_heel_reps(s, pod, &reps);
+    if (nreps) { /* only heel-raise tests have this table */
+        snprintf(path, sizeof path, "%s/heel_raises", group);
+        rc = tendo_writer_put_table(w, path, HEEL_COLS, NCOLS(HEEL_COLS), reps, sizeof *reps, nreps,
+                                    err);
+        if (rc)
+            return rc;
+    }
     json_array(in->mounting, 9, buf, sizeof buf);
     if ((rc = tendo_writer_put_attr_str(w, group, "mounting_matrix", buf, err)))
         return rc;
@@ -390,6 +452,15 @@ static void print_summary(const sim_cli *o, const tendo_sim *s, const int64_t cl
             cJSON_AddStringToObject(p, "side", k ? "right" : "left");
             cJSON_AddNumberToObject(p, "samples", (double)in->samples);
             cJSON_AddNumberToObject(p, "clipped_samples", (double)clipped[k]);
+            const tendo_sim_heel_rep *reps;
+            size_t nr = tendo_sim_heel_reps(s, (size_t)k, &reps);
+            if (nr) {
+                double sum = 0.0;
+                for (size_t i = 0; i < nr; i++)
+                    sum += reps[i].height_m;
+                cJSON_AddNumberToObject(p, "heel_raises", (double)nr);
+                cJSON_AddNumberToObject(p, "heel_raise_height_mean_m", sum / (double)nr);
+            }
             cJSON_AddItemToArray(pods, p);
         }
         cli_print_json_line(j);
@@ -401,6 +472,18 @@ static void print_summary(const sim_cli *o, const tendo_sim *s, const int64_t cl
     printf("truth: %zu steps, %.0f m, +%.1f m / -%.1f m; clipped samples %" PRId64 " / %" PRId64
            "\n",
            n0 + n1, t.distance_m, t.ascent_m, t.descent_m, clipped[0], clipped[1]);
+    for (size_t k = 0; k < TENDO_SIM_PODS; k++) {
+        const tendo_sim_heel_rep *reps;
+        size_t nr = tendo_sim_heel_reps(s, k, &reps);
+        if (!nr)
+            continue;
+        double sum = 0.0;
+        for (size_t i = 0; i < nr; i++)
+            sum += reps[i].height_m;
+        printf("truth: %s foot %zu heel raises, %.1f cm first, %.1f cm last, %.1f cm mean\n",
+               k ? "right" : "left", nr, 100.0 * reps[0].height_m, 100.0 * reps[nr - 1].height_m,
+               100.0 * sum / (double)nr);
+    }
 }
 
 static int run(const sim_cli *o, const tendo_sim_profile *p, tendo_error *err)
@@ -454,8 +537,14 @@ static int run(const sim_cli *o, const tendo_sim_profile *p, tendo_error *err)
 
 int tendo_cmd_simulate(int argc, char **argv)
 {
-    sim_cli o = {.athlete = DEFAULT_ATHLETE, .start = DEFAULT_START, .minutes = 10.0,
-                 .speed = 3.0, .rate = 1000.0, .seed = 1};
+    sim_cli o = {.athlete = DEFAULT_ATHLETE,
+                 .start = DEFAULT_START,
+                 .minutes = 10.0,
+                 .speed = 3.0,
+                 .rate = 1000.0,
+                 .seed = 1,
+                 .reps = {24, 24},
+                 .height_cm = {12.0, 12.0}};
     int code = parse_args(argc, argv, &o);
     if (code >= 0)
         return code;

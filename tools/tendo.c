@@ -19,6 +19,14 @@ static const command COMMANDS[] = {
     {"export", tendo_cmd_export, "write a session's samples as CSV, one file per pod"},
     {"inspect", tendo_cmd_inspect, "check a session file and show what it holds"},
     {"analyze", tendo_cmd_analyze, "find the steps and measure a session (stored in the file)"},
+    {"capacity", tendo_cmd_capacity, "calf capacity: heel-raise test reps, heights, L/R symmetry"},
+    {"batch", tendo_cmd_batch, "analyse many sessions in parallel into one table (resumable, MPI)"},
+    {"athlete", tendo_cmd_athlete, "add, change or list the athletes of the catalog"},
+    {"add", tendo_cmd_add, "register session files in the catalog (analysed for load)"},
+    {"diary", tendo_cmd_diary, "record pain and morning stiffness, by day or from a CSV"},
+    {"load", tendo_cmd_load, "an athlete's training load by day and week, with ratios"},
+    {"flags", tendo_cmd_flags, "training-spike and symptom flags, and a coach's review"},
+    {"podsim", tendo_cmd_podsim, "run a command with emulated pods attached (no hardware)"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

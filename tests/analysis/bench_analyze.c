@@ -24,6 +24,14 @@
 
 #include "tendo_session.h"
 
+/* CPU seconds (user + system) of a rusage: on a shared machine the wall
+ * clock also counts the time other programs hold the cores. */
+static double cpu_s(const struct rusage *ru)
+{
+    return (double)ru->ru_utime.tv_sec + 1e-6 * (double)ru->ru_utime.tv_usec +
+           (double)ru->ru_stime.tv_sec + 1e-6 * (double)ru->ru_stime.tv_usec;
+}
+
 static double now(void)
 {
     struct timespec t;
@@ -33,10 +41,12 @@ static double now(void)
 
 /* Reads and decompresses every sample of every pod in chunk-aligned
  * windows, in stored types: the floor any analysis of the file pays. */
-static int bare_read(const char *path, double *seconds, int64_t *samples)
+static int bare_read(const char *path, double *seconds, double *cpu, int64_t *samples)
 {
     tendo_reader *r;
     tendo_error err = {0};
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
     double t0 = now();
     if (tendo_reader_open(&r, path, &err) != TENDO_OK) {
         fprintf(stderr, "%s\n", err.msg);
@@ -69,6 +79,8 @@ static int bare_read(const char *path, double *seconds, int64_t *samples)
     free(g);
     free(st);
     *seconds = now() - t0;
+    getrusage(RUSAGE_SELF, &ru1);
+    *cpu = cpu_s(&ru1) - cpu_s(&ru0);
     return rc;
 }
 
@@ -100,11 +112,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot copy %s to %s\n", argv[2], copy);
         return 1;
     }
-    double floor_s, warm;
+    double floor_s, floor_cpu, warm, warm_cpu;
     int64_t samples;
-    if (bare_read(copy, &warm, &samples) != 0 || bare_read(copy, &floor_s, &samples) != 0)
+    if (bare_read(copy, &warm, &warm_cpu, &samples) != 0 ||
+        bare_read(copy, &floor_s, &floor_cpu, &samples) != 0)
         return 1;
-    double rss_mb[2], wall[2];
+    double rss_mb[2], wall[2], cpu[2];
     for (int store = 0; store < 2; store++) {
         double t0 = now();
         pid_t pid = fork();
@@ -122,6 +135,7 @@ int main(int argc, char **argv)
         wait4(pid, &status, 0, &ru);
         wall[store] = now() - t0;
         rss_mb[store] = (double)ru.ru_maxrss / 1024;
+        cpu[store] = cpu_s(&ru);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             fprintf(stderr, "tendo analyze failed (status %d)\n", status);
             unlink(copy);
@@ -130,10 +144,13 @@ int main(int argc, char **argv)
     }
     unlink(copy);
     printf("session %s: %lld samples\n", argv[2], (long long)samples);
-    printf("bare read + decompress:           %6.2f s\n", floor_s);
-    printf("tendo analyze --no-store:         %6.2f s = %.1f x the bare read, peak %.1f MB\n",
-           wall[0], wall[0] / floor_s, rss_mb[0]);
-    printf("tendo analyze (stores /analysis): %6.2f s = %.1f x the bare read, peak %.1f MB\n",
-           wall[1], wall[1] / floor_s, rss_mb[1]);
+    printf("                                  wall                  CPU\n");
+    printf("bare read + decompress:           %6.2f s               %6.2f s\n", floor_s, floor_cpu);
+    printf("tendo analyze --no-store:         %6.2f s = %4.1f x      %6.2f s = %4.1f x, peak "
+           "%.1f MB\n",
+           wall[0], wall[0] / floor_s, cpu[0], cpu[0] / floor_cpu, rss_mb[0]);
+    printf("tendo analyze (stores /analysis): %6.2f s = %4.1f x      %6.2f s = %4.1f x, peak "
+           "%.1f MB\n",
+           wall[1], wall[1] / floor_s, cpu[1], cpu[1] / floor_cpu, rss_mb[1]);
     return 0;
 }

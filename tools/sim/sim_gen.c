@@ -69,6 +69,7 @@ struct tendo_sim {
     size_t nsegs;
     footprint *fp;
     size_t nfp, capfp;
+    sim_heel *heel; /* heel-raise sets, NULL when the profile has none */
     tendo_sim_totals totals;
     char session_id[40];
 };
@@ -116,6 +117,12 @@ typedef struct builder {
     double v;           /* speed of the latest step, 0 at rest */
     int moving;
 } builder;
+
+/* Both feet stand (on the floor or in a heel-raise set) in these segments. */
+static int standing(tendo_sim_kind kind)
+{
+    return kind == TENDO_SIM_REST || kind == TENDO_SIM_HEEL_RAISE;
+}
 
 static double nominal_step_time(tendo_sim_kind kind, double v)
 {
@@ -267,7 +274,7 @@ static int build_schedule(tendo_sim *s, const tendo_sim_profile *p)
     for (size_t i = 0; i < p->nseg; i++) {
         const tendo_sim_segment *seg = &p->seg[i];
         double t1 = t0 + seg->duration_s;
-        if (seg->kind == TENDO_SIM_REST) {
+        if (standing(seg->kind)) {
             if (b.moving && close_bout(&b, moving_seg))
                 return -1;
         } else {
@@ -282,7 +289,7 @@ static int build_schedule(tendo_sim *s, const tendo_sim_profile *p)
             }
             moving_seg = seg;
             int last = i + 1 == p->nseg;
-            int rest_next = !last && p->seg[i + 1].kind == TENDO_SIM_REST;
+            int rest_next = !last && standing(p->seg[i + 1].kind);
             if (walk_segment(&b, seg, last ? t1 + TAIL_S : t1, rest_next))
                 return -1;
         }
@@ -310,6 +317,9 @@ static void foot_pose(const tendo_sim *s, int f, double t, size_t j, sim_swing *
     const foot_track *ft = &s->foot[f];
     const sim_stance *st = &ft->st[j];
     if (t <= st->t_to || j + 1 >= ft->n) {
+        if (s->heel && st->resting && t < st->t_ho &&
+            sim_heel_pose(s->heel, f, t, st, s->heading, s->lateral[f], out))
+            return;
         sim_stance_eval(st, s->heading, s->lateral[f], fmin(t, st->t_to), out);
         return;
     }
@@ -565,9 +575,9 @@ static int build_segments(tendo_sim *s, const tendo_sim_profile *p)
         t += g->duration_s;
         r->end_s = t;
         copy_name(r->kind, tendo_sim_kind_name(g->kind));
-        r->speed_mps = g->kind == TENDO_SIM_REST ? 0.0 : g->speed_mps;
+        r->speed_mps = standing(g->kind) ? 0.0 : g->speed_mps;
         r->grade = g->grade;
-        copy_name(r->footstrike, g->kind == TENDO_SIM_REST ? "" : tendo_sim_strike_name(g->strike));
+        copy_name(r->footstrike, standing(g->kind) ? "" : tendo_sim_strike_name(g->strike));
     }
     s->nsegs = p->nseg;
     return 0;
@@ -586,6 +596,21 @@ static void build_totals(tendo_sim *s)
             t->descent_m -= dz;
         z = s->fp[i].hz;
         t->distance_m = s->fp[i].s;
+    }
+}
+
+/* Each heel raise's pod rise, from the true pose at its start and top. */
+static void heel_truth_rise(tendo_sim *s)
+{
+    for (int f = 0; f < TENDO_SIM_PODS; f++) {
+        const tendo_sim_heel_rep *rows;
+        size_t n = sim_heel_reps(s->heel, f, &rows);
+        for (size_t i = 0; i < n; i++) {
+            double p0[3], p1[3], R[9];
+            tendo_sim_truth_pose(s, (size_t)f, rows[i].start_s, p0, NULL, R);
+            tendo_sim_truth_pose(s, (size_t)f, rows[i].top_s, p1, NULL, R);
+            sim_heel_set_rise(s->heel, f, i, p1[2] - p0[2]);
+        }
     }
 }
 
@@ -633,6 +658,11 @@ int tendo_sim_create(tendo_sim **out, const tendo_sim_profile *p, const tendo_si
         return tendo_error_set(err, TENDO_EINTERNAL, "out of memory building the step schedule");
     }
     build_totals(s);
+    if (sim_heel_build(&s->heel, p, opt->seed)) {
+        tendo_sim_free(s);
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory planning the heel raises");
+    }
+    heel_truth_rise(s);
     *out = s;
     return TENDO_OK;
 }
@@ -647,6 +677,7 @@ void tendo_sim_free(tendo_sim *s)
     }
     free(s->segs);
     free(s->fp);
+    sim_heel_free(s->heel);
     free(s);
 }
 
@@ -664,6 +695,15 @@ size_t tendo_sim_segments(const tendo_sim *s, const tendo_sim_segment_row **rows
 {
     *rows = s->segs;
     return s->nsegs;
+}
+
+size_t tendo_sim_heel_reps(const tendo_sim *s, size_t pod, const tendo_sim_heel_rep **rows)
+{
+    if (pod >= TENDO_SIM_PODS) {
+        *rows = NULL;
+        return 0;
+    }
+    return sim_heel_reps(s->heel, (int)pod, rows);
 }
 
 void tendo_sim_get_totals(const tendo_sim *s, tendo_sim_totals *t)

@@ -142,6 +142,14 @@ void sim_swing_init(sim_swing *sw, const sim_stance *from, const sim_stance *to,
                     double lateral, double side_sign);
 void sim_swing_eval(const sim_swing *sw, double t, sim_pose *out);
 
+/* Sensor position along the track and up for a sole at absolute `pitch`
+ * pivoting about the heel (ball = 0) or the ball (ball = 1) of a foot whose
+ * heel sole point lies at (hx, hz) when flat on a slope (rad). */
+void sim_pivot_position(double hx, double hz, double slope, jet pitch, int ball, jet *along,
+                        jet *up);
+/* Track coordinates (along, lateral, up) to world. */
+void sim_track_to_world(jet along, double lateral, jet up, double heading, jet p[3]);
+
 /* Rotation matrix (foot → world) for a pose; omega in the foot frame. */
 void sim_pose_rotation(const sim_pose *ps, double heading, double R[9], double omega_foot[3]);
 
@@ -152,5 +160,23 @@ void sim_stance_params(sim_stance *st, tendo_sim_kind kind, tendo_sim_strike str
 
 /* Gait numbers for a speed (see SIMULATOR.md). */
 double sim_swing_duration(tendo_sim_kind kind, double v, double leg_length_m);
+
+/* ------------------------------------------------- heel raises (sim_heel.c) */
+
+typedef struct sim_heel sim_heel;
+
+/* Plans every heel-raise set of the profile: repetition times, heights and
+ * the lifted foot's sway (seeded). *out stays NULL when the profile has no
+ * heel-raise segment. Returns -1 when out of memory. */
+int sim_heel_build(sim_heel **out, const tendo_sim_profile *p, uint64_t seed);
+void sim_heel_free(sim_heel *h);
+/* When foot f (0 left) moves for a heel-raise set at time t, writes its
+ * pose and returns 1; otherwise returns 0 and the foot stands as `st` says.
+ * st is the foot's resting stance (sole flat). */
+int sim_heel_pose(const sim_heel *h, int f, double t, const sim_stance *st, double heading,
+                  double lateral, sim_pose *out);
+size_t sim_heel_reps(const sim_heel *h, int f, const tendo_sim_heel_rep **rows);
+/* Records how far the pod rose in repetition i of foot f (from the true pose). */
+void sim_heel_set_rise(sim_heel *h, int f, size_t i, double rise_m);
 
 #endif

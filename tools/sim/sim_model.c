@@ -228,13 +228,23 @@ static jet stance_rel_pitch(const sim_stance *st, double t, int *pivot_ball)
     return poly5(c, (fmin(t, st->t_to) - st->t_ho) / T, 1.0 / T);
 }
 
-/* Track coordinates (along, lateral, up) to world. */
-static void track_to_world(jet along, double lateral, jet up, double heading, jet p[3])
+void sim_track_to_world(jet along, double lateral, jet up, double heading, jet p[3])
 {
     double ch = cos(heading), sh = sin(heading);
     p[0] = j_add(j_scale(along, ch), j_const(-lateral * sh));
     p[1] = j_add(j_scale(along, sh), j_const(lateral * ch));
     p[2] = up;
+}
+
+/* The pivot (heel or ball) stays where it lies when the sole is flat. */
+void sim_pivot_position(double hx, double hz, double slope, jet pitch, int ball, jet *along,
+                        jet *up)
+{
+    double rpx = ball ? SIM_BALL_X : 0.0;
+    double dx = SIM_POD_X - rpx, dz = SIM_POD_Z;
+    jet c = j_cos(pitch), s = j_sin(pitch);
+    *along = j_add(j_const(hx + rpx * cos(slope)), j_sub(j_scale(c, dx), j_scale(s, dz)));
+    *up = j_add(j_const(hz + rpx * sin(slope)), j_add(j_scale(s, dx), j_scale(c, dz)));
 }
 
 void sim_stance_eval(const sim_stance *st, double heading, double lateral, double t,
@@ -245,12 +255,8 @@ void sim_stance_eval(const sim_stance *st, double heading, double lateral, doubl
     double slope = atan(st->grade);
     jet pitch = j_add(j_const(slope), rel);
 
-    /* Pivot (heel or ball) stays where it lies when the sole is flat. */
-    double rpx = ball ? SIM_BALL_X : 0.0;
-    double dx = SIM_POD_X - rpx, dz = SIM_POD_Z;
-    jet c = j_cos(pitch), s = j_sin(pitch);
-    jet along = j_add(j_const(st->hx + rpx * cos(slope)), j_sub(j_scale(c, dx), j_scale(s, dz)));
-    jet up = j_add(j_const(st->hz + rpx * sin(slope)), j_add(j_scale(s, dx), j_scale(c, dz)));
+    jet along, up;
+    sim_pivot_position(st->hx, st->hz, slope, pitch, ball, &along, &up);
 
     /* Impact pulse: displacement D(t) = t·exp(−(t/τ)²) per m/s absorbed, so
      * D(0) = 0, D'(0) = 1, D''(0) = 0 (no jump in acceleration), and gone
@@ -263,7 +269,7 @@ void sim_stance_eval(const sim_stance *st, double heading, double lateral, doubl
         along = j_add(along, j_scale(D, st->imp_v[0]));
         up = j_sub(up, j_scale(D, st->imp_v[1]));
     }
-    track_to_world(along, lateral, up, heading, out->p);
+    sim_track_to_world(along, lateral, up, heading, out->p);
     out->pitch = pitch;
     out->roll = j_const(0.0);
 }

@@ -24,7 +24,10 @@
 
 const char *tendo_sim_kind_name(tendo_sim_kind k)
 {
-    return k == TENDO_SIM_RUN ? "run" : k == TENDO_SIM_WALK ? "walk" : "rest";
+    return k == TENDO_SIM_RUN          ? "run"
+           : k == TENDO_SIM_WALK       ? "walk"
+           : k == TENDO_SIM_HEEL_RAISE ? "heel_raise"
+                                       : "rest";
 }
 
 const char *tendo_sim_strike_name(tendo_sim_strike s)
@@ -68,9 +71,55 @@ static int bad(tendo_error *err, const char *source, const char *field, double v
                            unit, lo, hi, unit, tail);
 }
 
+/* Heel-raise set limits: heights from 2 cm (a heel clearly off the floor;
+ * `tendo capacity` counts rises from 1.5 cm) to 16 cm (near the 60°
+ * sole-angle cap with the 0.19 m heel-to-ball lever), the last repetition
+ * too; tempo around the clinical 30/min. The built-in test takes first
+ * heights from 4 cm, so its last (60 %) is still 2.4 cm. */
+#define HEEL_REPS_MAX       200
+#define HEEL_HEIGHT_MIN     0.02
+#define HEEL_HEIGHT_MAX     0.16
+#define HEEL_RATE_MIN       10.0
+#define HEEL_RATE_MAX       60.0
+#define HEEL_FINAL_MIN      0.2
+#define HEEL_CLI_HEIGHT_MIN 0.04
+
+static int check_heel(const tendo_sim_heel_raise *h, size_t i, const char *source, tendo_error *err)
+{
+    char f[64];
+    snprintf(f, sizeof f, "segments[%zu].reps", i);
+    if (!(h->reps >= 1 && h->reps <= HEEL_REPS_MAX))
+        return bad(err, source, f, h->reps, 1, HEEL_REPS_MAX, "", "");
+    snprintf(f, sizeof f, "segments[%zu].height_m", i);
+    if (!(h->height_m >= HEEL_HEIGHT_MIN && h->height_m <= HEEL_HEIGHT_MAX))
+        return bad(err, source, f, h->height_m, HEEL_HEIGHT_MIN, HEEL_HEIGHT_MAX, " m", "");
+    snprintf(f, sizeof f, "segments[%zu].rate_per_min", i);
+    if (!(h->rate_per_min >= HEEL_RATE_MIN && h->rate_per_min <= HEEL_RATE_MAX))
+        return bad(err, source, f, h->rate_per_min, HEEL_RATE_MIN, HEEL_RATE_MAX, "/min", "");
+    snprintf(f, sizeof f, "segments[%zu].final_height_frac", i);
+    if (!(h->final_height_frac >= HEEL_FINAL_MIN && h->final_height_frac <= 1.0))
+        return bad(err, source, f, h->final_height_frac, HEEL_FINAL_MIN, 1.0, "", "");
+    if (h->height_m * h->final_height_frac < HEEL_HEIGHT_MIN)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: %s: the last repetition would rise %g m (height_m × "
+                               "final_height_frac); keep it at least %g m",
+                               source, f, h->height_m * h->final_height_frac, HEEL_HEIGHT_MIN);
+    return TENDO_OK;
+}
+
 static int check_segment(const tendo_sim_segment *g, size_t i, const char *source, tendo_error *err)
 {
     char f[64];
+    if (g->kind == TENDO_SIM_HEEL_RAISE) {
+        int rc = check_heel(&g->heel, i, source, err);
+        if (rc)
+            return rc;
+        double need = tendo_sim_heel_raise_duration(&g->heel);
+        snprintf(f, sizeof f, "segments[%zu].duration_s", i);
+        if (fabs(g->duration_s - need) > 1e-9)
+            return bad(err, source, f, g->duration_s, need, need, " s",
+                       " (a heel_raise set lasts as its reps and tempo say)");
+    }
     snprintf(f, sizeof f, "segments[%zu].duration_s", i);
     double lo = g->kind == TENDO_SIM_REST ? REST_MIN_S : 1.0;
     if (!(g->duration_s >= lo && g->duration_s <= SEGMENT_MAX_S))
@@ -154,8 +203,16 @@ static int profile_to_json(tendo_sim_profile *p)
         const tendo_sim_segment *g = &p->seg[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "kind", tendo_sim_kind_name(g->kind));
-        cJSON_AddNumberToObject(o, "duration_s", g->duration_s);
-        if (g->kind != TENDO_SIM_REST) {
+        if (g->kind != TENDO_SIM_HEEL_RAISE) /* a set's duration follows from its values */
+            cJSON_AddNumberToObject(o, "duration_s", g->duration_s);
+        if (g->kind == TENDO_SIM_HEEL_RAISE) {
+            cJSON_AddStringToObject(o, "side", g->heel.side ? "right" : "left");
+            cJSON_AddNumberToObject(o, "reps", g->heel.reps);
+            cJSON_AddNumberToObject(o, "height_m", g->heel.height_m);
+            cJSON_AddNumberToObject(o, "rate_per_min", g->heel.rate_per_min);
+            cJSON_AddNumberToObject(o, "final_height_frac", g->heel.final_height_frac);
+            cJSON_AddStringToObject(o, "other_foot", g->heel.other_resting ? "resting" : "lifted");
+        } else if (g->kind != TENDO_SIM_REST) {
             cJSON_AddNumberToObject(o, "speed_mps", g->speed_mps);
             cJSON_AddStringToObject(o, "footstrike", tendo_sim_strike_name(g->strike));
         }
@@ -194,14 +251,62 @@ int tendo_sim_profile_default(double minutes, double speed, tendo_sim_profile *o
     if (!out->seg)
         return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     const tendo_sim_segment segs[5] = {
-        {TENDO_SIM_REST, rest, 0.0, 0.0, TENDO_SIM_REAR},
-        {TENDO_SIM_WALK, walk, 1.4, 0.0, TENDO_SIM_REAR},
-        {TENDO_SIM_RUN, run, speed, 0.0, TENDO_SIM_REAR},
-        {TENDO_SIM_WALK, walk, 1.4, 0.0, TENDO_SIM_REAR},
-        {TENDO_SIM_REST, rest, 0.0, 0.0, TENDO_SIM_REAR},
+        {.kind = TENDO_SIM_REST, .duration_s = rest},
+        {.kind = TENDO_SIM_WALK, .duration_s = walk, .speed_mps = 1.4},
+        {.kind = TENDO_SIM_RUN, .duration_s = run, .speed_mps = speed},
+        {.kind = TENDO_SIM_WALK, .duration_s = walk, .speed_mps = 1.4},
+        {.kind = TENDO_SIM_REST, .duration_s = rest},
     };
     memcpy(out->seg, segs, sizeof segs);
     out->nseg = 5;
+    if (profile_to_json(out))
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return TENDO_OK;
+}
+
+/* The built-in heel-raise test: stand 5 s, the left set, 30 s standing
+ * between the legs (the clinical protocols rest 2 min; shortened to keep
+ * files small, model choice), the right set, stand 5 s. */
+#define HEEL_STAND_S  5.0
+#define HEEL_SWITCH_S 30.0
+
+int tendo_sim_profile_heel_raise(int reps_left, int reps_right, double height_left_m,
+                                 double height_right_m, tendo_sim_profile *out, tendo_error *err)
+{
+    tendo_sim_profile_init(out);
+    const int reps[2] = {reps_left, reps_right};
+    const double height[2] = {height_left_m, height_right_m};
+    const char *name[2] = {"left", "right"};
+    for (int f = 0; f < 2; f++) {
+        if (!(reps[f] >= 0 && reps[f] <= HEEL_REPS_MAX))
+            return tendo_error_set(err, TENDO_EUSAGE, "--reps-%s %d is outside 0–%d", name[f],
+                                   reps[f], HEEL_REPS_MAX);
+        if (!(height[f] >= HEEL_CLI_HEIGHT_MIN && height[f] <= HEEL_HEIGHT_MAX))
+            return tendo_error_set(err, TENDO_EUSAGE, "--height-%s %g cm is outside %g–%g cm",
+                                   name[f], height[f] * 100.0, HEEL_CLI_HEIGHT_MIN * 100.0,
+                                   HEEL_HEIGHT_MAX * 100.0);
+    }
+    if (reps_left + reps_right == 0)
+        return tendo_error_set(err, TENDO_EUSAGE, "give at least one repetition on one side");
+    out->seg = calloc(5, sizeof *out->seg);
+    if (!out->seg)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    out->seg[out->nseg++] = (tendo_sim_segment){.kind = TENDO_SIM_REST, .duration_s = HEEL_STAND_S};
+    for (int f = 0; f < 2; f++) {
+        if (!reps[f])
+            continue;
+        if (out->nseg > 1)
+            out->seg[out->nseg++] =
+                (tendo_sim_segment){.kind = TENDO_SIM_REST, .duration_s = HEEL_SWITCH_S};
+        tendo_sim_segment *g = &out->seg[out->nseg++];
+        g->kind = TENDO_SIM_HEEL_RAISE;
+        tendo_sim_heel_raise_default(&g->heel);
+        g->heel.side = f;
+        g->heel.reps = reps[f];
+        g->heel.height_m = height[f];
+        g->duration_s = tendo_sim_heel_raise_duration(&g->heel);
+    }
+    out->seg[out->nseg++] = (tendo_sim_segment){.kind = TENDO_SIM_REST, .duration_s = HEEL_STAND_S};
     if (profile_to_json(out))
         return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     return TENDO_OK;
@@ -272,11 +377,62 @@ static int get_choice(ctx *c, const cJSON *obj, const char *key, const char *fie
     return fail(c, field, what);
 }
 
+/* A heel_raise segment: its duration follows from reps and tempo, and it
+ * has no speed or footstrike. */
+static int parse_heel(ctx *c, const cJSON *o, const char *where, tendo_sim_segment *g)
+{
+    static const char *const sides[] = {"left", "right"};
+    static const char *const others[] = {"lifted", "resting"};
+    static const char *const not_here[] = {"duration_s", "duration_min", "speed_mps", "footstrike",
+                                           NULL};
+    char f[96];
+    for (const char *const *k = not_here; *k; k++)
+        if (cJSON_HasObjectItem(o, *k)) {
+            snprintf(f, sizeof f, "%s.%s", where, *k);
+            return fail(c, f,
+                        "a heel_raise segment takes its duration from reps and "
+                        "rate_per_min and has no speed or footstrike");
+        }
+    tendo_sim_heel_raise *h = &g->heel;
+    tendo_sim_heel_raise_default(h);
+    int rc;
+    double reps = 0;
+    snprintf(f, sizeof f, "%s.side", where);
+    if ((rc = get_choice(c, o, "side", f, sides, 2, 1, &h->side)))
+        return rc;
+    snprintf(f, sizeof f, "%s.reps", where);
+    if ((rc = get_number(c, o, "reps", f, 1, &reps)))
+        return rc;
+    if (reps != floor(reps) || !(reps >= 1 && reps <= HEEL_REPS_MAX))
+        return fail(c, f, "must be a whole number of repetitions, 1–200");
+    h->reps = (int)reps;
+    snprintf(f, sizeof f, "%s.height_m", where);
+    if ((rc = get_number(c, o, "height_m", f, 0, &h->height_m)))
+        return rc;
+    snprintf(f, sizeof f, "%s.rate_per_min", where);
+    if ((rc = get_number(c, o, "rate_per_min", f, 0, &h->rate_per_min)))
+        return rc;
+    snprintf(f, sizeof f, "%s.final_height_frac", where);
+    if ((rc = get_number(c, o, "final_height_frac", f, 0, &h->final_height_frac)))
+        return rc;
+    snprintf(f, sizeof f, "%s.other_foot", where);
+    if ((rc = get_choice(c, o, "other_foot", f, others, 2, 0, &h->other_resting)))
+        return rc;
+    snprintf(f, sizeof f, "%s.grade", where);
+    if ((rc = get_number(c, o, "grade", f, 0, &g->grade)))
+        return rc;
+    g->duration_s = tendo_sim_heel_raise_duration(h);
+    return TENDO_OK;
+}
+
 static int parse_segment(ctx *c, const cJSON *o, size_t i, tendo_sim_segment *g)
 {
-    static const char *const keys[] = {"kind", "duration_s", "duration_min", "speed_mps",
-                                       "grade", "footstrike", "note", NULL};
-    static const char *const kinds[] = {"rest", "walk", "run"};
+    static const char *const keys[] = {
+        "kind",       "duration_s", "duration_min", "speed_mps",
+        "grade",      "footstrike", "note",         "side",
+        "reps",       "height_m",   "rate_per_min", "final_height_frac",
+        "other_foot", NULL};
+    static const char *const kinds[] = {"rest", "walk", "run", "heel_raise"};
     static const char *const strikes[] = {"rear", "mid", "fore"};
     char where[48], f[96];
     snprintf(where, sizeof where, "segments[%zu]", i);
@@ -287,9 +443,18 @@ static int parse_segment(ctx *c, const cJSON *o, size_t i, tendo_sim_segment *g)
         return rc;
     int kind = 0, strike = 0;
     snprintf(f, sizeof f, "%s.kind", where);
-    if ((rc = get_choice(c, o, "kind", f, kinds, 3, 1, &kind)))
+    if ((rc = get_choice(c, o, "kind", f, kinds, 4, 1, &kind)))
         return rc;
     g->kind = (tendo_sim_kind)kind;
+    if (g->kind == TENDO_SIM_HEEL_RAISE)
+        return parse_heel(c, o, where, g);
+    static const char *const heel_only[] = {
+        "side", "reps", "height_m", "rate_per_min", "final_height_frac", "other_foot", NULL};
+    for (const char *const *k = heel_only; *k; k++)
+        if (cJSON_HasObjectItem(o, *k)) {
+            snprintf(f, sizeof f, "%s.%s", where, *k);
+            return fail(c, f, "only a heel_raise segment has this field");
+        }
     int has_s = cJSON_HasObjectItem(o, "duration_s"), has_m = cJSON_HasObjectItem(o, "duration_min");
     snprintf(f, sizeof f, "%s.duration_s", where);
     if (has_s == has_m)

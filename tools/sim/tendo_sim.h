@@ -37,7 +37,8 @@ extern "C" {
 typedef enum tendo_sim_kind {
     TENDO_SIM_REST = 0, /* standing still, both feet flat */
     TENDO_SIM_WALK = 1,
-    TENDO_SIM_RUN = 2
+    TENDO_SIM_RUN = 2,
+    TENDO_SIM_HEEL_RAISE = 3 /* single-leg heel raises to fatigue, standing (SIMULATOR.md) */
 } tendo_sim_kind;
 
 typedef enum tendo_sim_strike {
@@ -45,6 +46,19 @@ typedef enum tendo_sim_strike {
     TENDO_SIM_MID = 1,  /* sole nearly flat at contact */
     TENDO_SIM_FORE = 2  /* ball of the foot first */
 } tendo_sim_strike;
+
+/* A heel-raise test set (kind TENDO_SIM_HEEL_RAISE): one foot rises on the
+ * beat of a metronome until fatigue while the other is held off the ground
+ * (or rests flat). The segment's duration follows from these values
+ * (tendo_sim_heel_raise_duration). */
+typedef struct tendo_sim_heel_raise {
+    int side;                 /* 0 left, 1 right: the foot that rises */
+    int reps;                 /* repetitions, 1–200 */
+    double height_m;          /* heel height of the first repetition, 0.02–0.16 m */
+    double rate_per_min;      /* metronome tempo, 10–60 repetitions/min (default 30) */
+    double final_height_frac; /* last repetition's height over the first, 0.2–1 (default 0.6) */
+    int other_resting;        /* 0: the other foot is lifted (the clinical test); 1: flat */
+} tendo_sim_heel_raise;
 
 /* One stretch of the profile. speed along the ground surface; grade =
  * rise / horizontal run (0.05 = 5 % uphill). Rest ignores speed. */
@@ -54,6 +68,7 @@ typedef struct tendo_sim_segment {
     double speed_mps;
     double grade;
     tendo_sim_strike strike;
+    tendo_sim_heel_raise heel; /* kind TENDO_SIM_HEEL_RAISE only */
 } tendo_sim_segment;
 
 /* The pods as the profile configures them. */
@@ -85,6 +100,15 @@ int tendo_sim_profile_parse(const char *json_text, const char *source, tendo_sim
  * `minutes` in total (see SIMULATOR.md). TENDO_EUSAGE for bad values. */
 int tendo_sim_profile_default(double minutes, double speed_mps, tendo_sim_profile *out,
                               tendo_error *err);
+/* The built-in heel-raise test (see SIMULATOR.md): stand 5 s, the left set,
+ * 30 s standing, the right set, stand 5 s. Heights in metres; a side with
+ * 0 reps is left out. TENDO_EUSAGE for bad values. */
+int tendo_sim_profile_heel_raise(int reps_left, int reps_right, double height_left_m,
+                                 double height_right_m, tendo_sim_profile *out, tendo_error *err);
+/* Sets defaults for a heel-raise set (30/min, final height 60 %, other foot lifted). */
+void tendo_sim_heel_raise_default(tendo_sim_heel_raise *h);
+/* Duration of a heel-raise segment in seconds, from its values. */
+double tendo_sim_heel_raise_duration(const tendo_sim_heel_raise *h);
 /* Checks one profile's values; used by parse and by create. */
 int tendo_sim_profile_check(const tendo_sim_profile *p, const char *source, tendo_error *err);
 /* Total duration of the profile in seconds. */
@@ -159,6 +183,16 @@ typedef struct tendo_sim_totals {
     double descent_m;
 } tendo_sim_totals;
 
+/* One truth row per heel raise of one foot (seconds since the session start). */
+typedef struct tendo_sim_heel_rep {
+    double start_s;    /* the heel leaves the ground */
+    double top_s;      /* highest point reached */
+    double end_s;      /* the heel is back down */
+    double height_m;   /* heel height at the top (sole point under the heel) */
+    double angle_deg;  /* sole angle to the ground at the top (plantarflexion) */
+    double pod_rise_m; /* how far the pod itself rose */
+} tendo_sim_heel_rep;
+
 /* A block of samples of one pod; the caller owns the buffers (n entries,
  * accel and gyro 3n, row-major). t_s may be NULL. */
 typedef struct tendo_sim_block {
@@ -188,6 +222,8 @@ void tendo_sim_rewind(tendo_sim *s, size_t pod);
 /* Truth. Rows stay owned by the generator. */
 size_t tendo_sim_steps(const tendo_sim *s, size_t pod, const tendo_sim_step **rows);
 size_t tendo_sim_segments(const tendo_sim *s, const tendo_sim_segment_row **rows);
+/* The heel raises of a pod's foot, in time order (none outside heel-raise segments). */
+size_t tendo_sim_heel_reps(const tendo_sim *s, size_t pod, const tendo_sim_heel_rep **rows);
 void tendo_sim_get_totals(const tendo_sim *s, tendo_sim_totals *t);
 
 /* The true pose of a pod's sensor at time t_s (seconds since the session

@@ -1,0 +1,444 @@
+/*
+ * analyze_run.c — reads one session file and runs the analysis library on
+ * it (tendo_analyze_file), the result's lifetime and accessors.
+ *
+ * Each pod is streamed through the analysis library in chunk-aligned
+ * windows (memory stays flat whatever the length). A gap in a pod's clock
+ * ends the gait analyser and a new one continues after it with the same
+ * orientation, so no stride spans missing samples. Event times come out in
+ * samples since the segment's start and are mapped to seconds since the
+ * session start through the pod's own timestamps (knots at every window and
+ * around every gap; linear between them, which follows the clock's drift).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyze_internal.h"
+#include "tendo_array.h"
+
+#define WINDOW TENDO_SESSION_CHUNK_ROWS /* chunk-aligned reads: see tendo_session.h */
+/* A gap: consecutive samples more than 1.5 nominal periods apart (the
+ * validator's definition), or flagged GAP_BEFORE. */
+#define GAP_PERIODS 1.5
+
+/* ------------------------------------------------------------ time map */
+
+/* (sample index, time) pairs of one pod; linear between neighbours. */
+typedef struct knot {
+    int64_t n;
+    int64_t t_us;
+} knot;
+
+typedef struct knots {
+    knot *k;
+    size_t len, cap;
+} knots;
+
+static int knot_add(knots *m, int64_t n, int64_t t_us)
+{
+    if (m->len && m->k[m->len - 1].n >= n)
+        return 0;
+    knot *k = tendo_array_reserve(m->k, &m->cap, m->len, sizeof *k, 64);
+    if (!k)
+        return -1;
+    m->k = k;
+    m->k[m->len++] = (knot){n, t_us};
+    return 0;
+}
+
+/* Time in µs of fractional sample index x. */
+static double knot_time(const knots *m, double x)
+{
+    if (!isfinite(x) || m->len == 0)
+        return NAN;
+    size_t lo = 0, hi = m->len - 1;
+    if (m->len == 1 || x <= (double)m->k[0].n)
+        lo = 0, hi = m->len > 1 ? 1 : 0;
+    else if (x >= (double)m->k[hi].n)
+        lo = hi - 1;
+    else
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if ((double)m->k[mid].n <= x)
+                lo = mid;
+            else
+                hi = mid;
+        }
+    if (lo == hi)
+        return (double)m->k[lo].t_us;
+    const knot *a = &m->k[lo], *b = &m->k[hi];
+    return (double)a->t_us +
+           (x - (double)a->n) * (double)(b->t_us - a->t_us) / (double)(b->n - a->n);
+}
+
+/* ------------------------------------------------------------ one pod */
+
+/* The strides of one gait segment, in samples since the segment's start. */
+typedef struct seg_strides {
+    tendo_an_stride *s;
+    size_t len, cap;
+} seg_strides;
+
+static int drain(tendo_an_gait *g, seg_strides *out)
+{
+    tendo_an_stride st;
+    while (tendo_an_gait_next(g, &st)) {
+        tendo_an_stride *s = tendo_array_reserve(out->s, &out->cap, out->len, sizeof *s, 256);
+        if (!s)
+            return -1;
+        out->s = s;
+        out->s[out->len++] = st;
+    }
+    return 0;
+}
+
+/* Spectral cadence estimates of one segment. */
+typedef struct seg_cadence {
+    tendo_an_cadence_est *e;
+    size_t len, cap;
+} seg_cadence;
+
+static int drain_cadence(tendo_an_cadence *c, seg_cadence *out)
+{
+    tendo_an_cadence_est e;
+    while (tendo_an_cadence_next(c, &e)) {
+        tendo_an_cadence_est *x = tendo_array_reserve(out->e, &out->cap, out->len, sizeof *x, 64);
+        if (!x)
+            return -1;
+        out->e = x;
+        out->e[out->len++] = e;
+    }
+    return 0;
+}
+
+/* Session seconds of t seconds since the segment's first sample. */
+static double session_s(const knots *m, int64_t seg0, double fs, double t, int64_t start_us)
+{
+    return (knot_time(m, (double)seg0 + t * fs) - (double)start_us) / 1e6;
+}
+
+/* Converts a segment's strides and cadence estimates to session seconds
+ * and hands them over. */
+static int hand_over(tendo_an_session *ses, int pod, int side, const seg_strides *ss,
+                     const seg_cadence *sc, double fs, int64_t seg0, const knots *m,
+                     int64_t start_us, tendo_error *err)
+{
+    for (size_t i = 0; i < sc->len; i++) {
+        tendo_an_cadence_est e = sc->e[i];
+        e.t_s = session_s(m, seg0, fs, e.t_s, start_us);
+        int rc = tendo_an_session_add_cadence(ses, pod, &e, err);
+        if (rc != TENDO_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < ss->len; i++) {
+        tendo_an_stride st = ss->s[i];
+        double *t[] = {&st.t_zv0, &st.t_to, &st.t_swing, &st.t_ic, &st.t_zv1, &st.t_to_next};
+        for (size_t k = 0; k < sizeof t / sizeof *t; k++)
+            *t[k] = session_s(m, seg0, fs, *t[k], start_us);
+        st.contact_s = st.t_to_next - st.t_ic;
+        st.swing_s = st.t_ic - st.t_to;
+        int rc = tendo_an_session_add(ses, pod, side, &st, err);
+        if (rc != TENDO_OK)
+            return rc;
+    }
+    return TENDO_OK;
+}
+
+typedef struct pod_stream {
+    tendo_an_gait *g;
+    tendo_an_cadence *cad;
+    seg_strides seg;  /* strides of the current segment */
+    seg_cadence segc; /* its spectral cadence estimates */
+    int64_t seg0;     /* its first sample index */
+    double r[9];
+    int have_r;
+    double confidence;
+} pod_stream;
+
+/* Ends the current gait segment: flush, collect its strides. */
+static int end_segment(pod_stream *ps, tendo_error *err)
+{
+    if (!ps->g)
+        return TENDO_OK;
+    int rc = tendo_an_gait_finish(ps->g, err);
+    if (rc == TENDO_OK && (drain(ps->g, &ps->seg) != 0 || drain_cadence(ps->cad, &ps->segc) != 0))
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    const tendo_an_orientation *o = tendo_an_gait_orientation(ps->g);
+    if (o && !ps->have_r) {
+        memcpy(ps->r, o->r, sizeof ps->r);
+        ps->have_r = 1;
+        ps->confidence = o->confidence;
+    }
+    tendo_an_gait_free(ps->g);
+    tendo_an_cadence_free(ps->cad);
+    ps->g = NULL;
+    ps->cad = NULL;
+    return rc;
+}
+
+static int new_segment(pod_stream *ps, double fs, int64_t first, tendo_error *err)
+{
+    tendo_an_gait_options go = {.fs_hz = fs, .r_override = ps->have_r ? ps->r : NULL};
+    ps->seg0 = first;
+    ps->seg.len = 0;
+    ps->segc.len = 0;
+    int rc = tendo_an_gait_new(&ps->g, &go, err);
+    return rc == TENDO_OK ? tendo_an_cadence_new(&ps->cad, fs, err) : rc;
+}
+
+static int push(pod_stream *ps, const float *a, const float *w, size_t n, tendo_error *err)
+{
+    int rc = tendo_an_gait_push(ps->g, a, w, n, err);
+    return rc == TENDO_OK ? tendo_an_cadence_push(ps->cad, w, n, err) : rc;
+}
+
+static void add_note(analyze_pod_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_note(analyze_pod_result *r, const char *fmt, ...)
+{
+    if (r->nnotes >= (int)(sizeof r->notes / sizeof *r->notes))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->notes[r->nnotes++], sizeof r->notes[0], fmt, ap);
+    va_end(ap);
+}
+
+static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int64_t start_us,
+                       analyze_pod_result *res, tendo_error *err)
+{
+    const tendo_pod_meta *pm = tendo_reader_pod(rd, pod);
+    int64_t n = tendo_reader_sample_count(rd, pod);
+    double fs = pm->sample_rate_hz, period_us = 1e6 / fs;
+    int side = pm->side == TENDO_SIDE_RIGHT;
+    res->samples = n;
+    int64_t *t = malloc(WINDOW * sizeof *t);
+    float *a = malloc(3 * WINDOW * sizeof *a), *w = malloc(3 * WINDOW * sizeof *w);
+    uint8_t *status = malloc(WINDOW);
+    knots m = {0};
+    pod_stream ps = {0};
+    ps.confidence = NAN;
+    int rc = TENDO_OK;
+    if (!t || !a || !w || !status)
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    if (rc == TENDO_OK && n > 0)
+        rc = new_segment(&ps, fs, 0, err);
+    int64_t prev_t = INT64_MIN;
+    for (int64_t first = 0; rc == TENDO_OK && first < n; first += WINDOW) {
+        size_t len = (size_t)(n - first < WINDOW ? n - first : WINDOW);
+        tendo_block blk = {.n = len, .time_us = t, .accel = a, .gyro = w, .status = status};
+        memset(status, 0, len);
+        rc = tendo_reader_read_si(rd, pod, first, &blk, err);
+        if (rc == TENDO_OK && knot_add(&m, first, t[0]) != 0)
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        size_t run0 = 0; /* first sample of the window not yet pushed */
+        for (size_t i = 0; rc == TENDO_OK && i < len; i++) {
+            if (status[i] & (TENDO_STATUS_ACCEL_CLIPPED | TENDO_STATUS_GYRO_CLIPPED))
+                res->clipped++;
+            int gap = prev_t != INT64_MIN && ((double)(t[i] - prev_t) > GAP_PERIODS * period_us ||
+                                              (status[i] & TENDO_STATUS_GAP_BEFORE));
+            if (gap) {
+                res->gaps++;
+                res->gap_s += ((double)(t[i] - prev_t) - period_us) / 1e6;
+                int64_t gi = first + (int64_t)i;
+                if (knot_add(&m, gi - 1, prev_t) != 0 || knot_add(&m, gi, t[i]) != 0)
+                    rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+                if (rc == TENDO_OK && i > run0)
+                    rc = push(&ps, a + 3 * run0, w + 3 * run0, i - run0, err);
+                if (rc == TENDO_OK)
+                    rc = end_segment(&ps, err);
+                if (rc == TENDO_OK)
+                    rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m,
+                                   start_us, err);
+                if (rc == TENDO_OK)
+                    rc = new_segment(&ps, fs, gi, err);
+                run0 = i;
+            }
+            prev_t = t[i];
+        }
+        if (rc == TENDO_OK && len > run0)
+            rc = push(&ps, a + 3 * run0, w + 3 * run0, len - run0, err);
+        if (rc == TENDO_OK && (drain(ps.g, &ps.seg) != 0 || drain_cadence(ps.cad, &ps.segc) != 0))
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        if (rc == TENDO_OK && first + (int64_t)len == n && knot_add(&m, n - 1, t[len - 1]) != 0)
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        if (rc == TENDO_OK && first == 0)
+            res->first_s = (double)(t[0] - start_us) / 1e6;
+        if (rc == TENDO_OK && first + (int64_t)len == n)
+            res->last_s = (double)(t[len - 1] - start_us) / 1e6;
+    }
+    if (rc == TENDO_OK)
+        rc = end_segment(&ps, err);
+    if (rc == TENDO_OK)
+        rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m, start_us, err);
+    tendo_an_gait_free(ps.g);
+    tendo_an_cadence_free(ps.cad);
+    res->analyzed = rc == TENDO_OK;
+    res->orientation_confidence = ps.confidence;
+    if (rc == TENDO_OK && !ps.have_r)
+        add_note(res, "%s: no walking or running to find the pod's orientation from", pm->serial);
+    if (rc == TENDO_OK && res->clipped > 0)
+        add_note(res,
+                 "%s: %.2f%% of samples reached the sensor's range (±%g g, ±%g °/s): impact "
+                 "peaks there are lower bounds",
+                 pm->serial, 100.0 * (double)res->clipped / (double)res->samples, pm->accel_range_g,
+                 pm->gyro_range_dps);
+    free(ps.seg.s);
+    free(ps.segc.e);
+    free(m.k);
+    free(t);
+    free(a);
+    free(w);
+    free(status);
+    return rc;
+}
+
+/* ------------------------------------------------------------ one file */
+
+void tendo_analyze_defaults(tendo_analyze_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->placement = TENDO_ANALYZE_AS_RECORDED;
+    o->damage_k = 5;
+    o->store = 1;
+}
+
+static int check_options(const tendo_analyze_options *o, tendo_error *err)
+{
+    if (o->placement != TENDO_ANALYZE_AS_RECORDED && o->placement != TENDO_PLACEMENT_FOOT &&
+        o->placement != TENDO_PLACEMENT_SHANK)
+        return tendo_error_set(err, TENDO_EUSAGE, "placement %d is not foot or shank",
+                               o->placement);
+    if (!(o->mass_kg == 0 || (o->mass_kg >= 20 && o->mass_kg <= 300)))
+        return tendo_error_set(err, TENDO_EUSAGE, "body mass %g kg is outside 20–300 kg",
+                               o->mass_kg);
+    if (!(o->damage_k >= 1 && o->damage_k <= 20))
+        return tendo_error_set(err, TENDO_EUSAGE, "damage exponent %g is outside 1–20",
+                               o->damage_k);
+    return TENDO_OK;
+}
+
+static int analyze(tendo_analyze_result *fr, tendo_error *err)
+{
+    const tendo_analyze_options *o = &fr->opt;
+    tendo_reader *rd;
+    int rc = tendo_reader_open(&rd, fr->path, err);
+    if (rc != TENDO_OK)
+        return rc;
+    int64_t start_us = tendo_reader_meta(rd)->start_time_us;
+    tendo_an_session_options so = {.mass_kg = o->mass_kg, .damage_k = o->damage_k};
+    rc = tendo_an_session_new(&fr->ses, &so, err);
+    fr->npods = tendo_reader_pod_count(rd);
+    for (size_t p = 0; rc == TENDO_OK && p < fr->npods; p++) {
+        const tendo_pod_meta *pm = tendo_reader_pod(rd, p);
+        fr->pods[p] = *pm;
+        analyze_pod_result *pr = &fr->pr[p];
+        pr->orientation_confidence = NAN;
+        int placement = o->placement >= 0 ? o->placement : (int)pm->placement;
+        if (placement == TENDO_PLACEMENT_SHANK || !pm->has_gyro) {
+            pr->samples = tendo_reader_sample_count(rd, p);
+            add_note(pr, "%s: %s pods are not analysed yet (foot pods with a gyroscope only)",
+                     pm->serial,
+                     placement == TENDO_PLACEMENT_SHANK ? "shank" : "accelerometer-only");
+            continue;
+        }
+        rc = analyze_pod(rd, p, fr->ses, start_us, pr, err);
+        if (rc == TENDO_OK)
+            fr->pods_analyzed++;
+        double span = pr->last_s;
+        if (span > fr->duration_s)
+            fr->duration_s = span;
+    }
+    /* Pods that were skipped still count for the session's length, and
+     * every pod for its first sample (the steps CSV's time zero). */
+    fr->first_sample_s = NAN;
+    for (size_t p = 0; rc == TENDO_OK && p < fr->npods; p++) {
+        int64_t n = tendo_reader_sample_count(rd, p);
+        if (n <= 0)
+            continue;
+        if (fr->pr[p].analyzed) {
+            if (!(fr->pr[p].first_s >= fr->first_sample_s))
+                fr->first_sample_s = fr->pr[p].first_s;
+            continue;
+        }
+        int64_t t_first, t_last;
+        tendo_block b0 = {.n = 1, .time_us = &t_first}, b1 = {.n = 1, .time_us = &t_last};
+        rc = tendo_reader_read_raw(rd, p, 0, &b0, err);
+        if (rc == TENDO_OK)
+            rc = tendo_reader_read_raw(rd, p, n - 1, &b1, err);
+        if (rc == TENDO_OK && (double)(t_last - start_us) / 1e6 > fr->duration_s)
+            fr->duration_s = (double)(t_last - start_us) / 1e6;
+        double f = (double)(t_first - start_us) / 1e6;
+        if (rc == TENDO_OK && !(f >= fr->first_sample_s))
+            fr->first_sample_s = f;
+    }
+    if (!isfinite(fr->first_sample_s))
+        fr->first_sample_s = 0; /* no samples at all */
+    tendo_reader_close(rd);
+    if (rc == TENDO_OK)
+        rc = tendo_an_session_finish(fr->ses, fr->duration_s, err);
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(fr->analyzed_at, sizeof fr->analyzed_at, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    if (rc == TENDO_OK && o->store)
+        rc = tendo_analyze_store(fr, err);
+    return rc;
+}
+
+int tendo_analyze_file(const char *path, const tendo_analyze_options *o, tendo_analyze_result **out,
+                       tendo_error *err)
+{
+    *out = NULL;
+    int rc = check_options(o, err);
+    if (rc != TENDO_OK)
+        return rc;
+    tendo_analyze_result *fr = calloc(1, sizeof *fr);
+    if (!fr || !(fr->path = strdup(path))) {
+        free(fr);
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    }
+    fr->opt = *o;
+    rc = analyze(fr, err);
+    if (rc != TENDO_OK) {
+        tendo_error_prefix(err, "%s: ", path);
+        tendo_analyze_free(fr);
+        return rc;
+    }
+    *out = fr;
+    return TENDO_OK;
+}
+
+void tendo_analyze_free(tendo_analyze_result *r)
+{
+    if (!r)
+        return;
+    tendo_an_session_free(r->ses);
+    free(r->path);
+    free(r);
+}
+
+const char *tendo_analyze_path(const tendo_analyze_result *r)
+{
+    return r->path;
+}
+
+int tendo_analyze_pods_analyzed(const tendo_analyze_result *r)
+{
+    return r->pods_analyzed;
+}
+
+const tendo_an_session *tendo_analyze_session(const tendo_analyze_result *r)
+{
+    return r->ses;
+}
+
+const tendo_an_summary *tendo_analyze_summary(const tendo_analyze_result *r)
+{
+    return tendo_an_session_summary(r->ses);
+}
