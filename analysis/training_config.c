@@ -73,11 +73,14 @@ const tendo_tr_param *tendo_tr_params(size_t *n)
 
 static void put(tendo_tr_config *cfg, const tendo_tr_param *p, double v)
 {
+    /* memcpy: the member's type comes from the table, not from the pointer */
     char *base = (char *)cfg + p->offset;
-    if (p->is_int)
-        *(int *)base = (int)lround(v);
-    else
-        *(double *)base = v;
+    if (p->is_int) {
+        int i = (int)lround(v);
+        memcpy(base, &i, sizeof i);
+    } else {
+        memcpy(base, &v, sizeof v);
+    }
 }
 
 void tendo_tr_config_default(tendo_tr_config *cfg)
@@ -118,5 +121,12 @@ double tendo_tr_config_get(const tendo_tr_config *cfg, const char *name)
     if (!p)
         return NAN;
     const char *base = (const char *)cfg + p->offset;
-    return p->is_int ? (double)*(const int *)base : *(const double *)base;
+    int i;
+    double d;
+    if (p->is_int) {
+        memcpy(&i, base, sizeof i);
+        return i;
+    }
+    memcpy(&d, base, sizeof d);
+    return d;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "catalog_internal.h"
+#include "tendo_array.h"
 
 sqlite3 *tendo_catalog_db(tendo_catalog *c)
 {
@@ -99,6 +100,42 @@ char *cat_column_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? strdup((const char *)t) : NULL;
+}
+
+int cat_collect(tendo_catalog *c, sqlite3_stmt *st, size_t size, cat_fill_fn fill,
+                void (*free_row)(void *row), void **out, size_t *n, const char *what,
+                tendo_error *err)
+{
+    char *rows = NULL;
+    size_t cap = 0, len = 0;
+    int src, rc = TENDO_OK;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        char *a = tendo_array_reserve(rows, &cap, len, size, 16);
+        if (!a) {
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "%s: out of memory", what);
+            break;
+        }
+        rows = a;
+        memset(rows + len * size, 0, size);
+        len++;
+        if (fill(st, rows + (len - 1) * size) != 0) {
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "%s: out of memory", what);
+            break;
+        }
+    }
+    if (rc == TENDO_OK && src != SQLITE_DONE)
+        rc = cat_fail(c, src, what, err);
+    sqlite3_finalize(st);
+    if (rc != TENDO_OK) {
+        for (size_t i = 0; free_row && i < len; i++)
+            free_row(rows + i * size);
+        free(rows);
+        rows = NULL;
+        len = 0;
+    }
+    *out = rows;
+    *n = len;
+    return rc;
 }
 
 void tendo_catalog_now_utc(char out[32])

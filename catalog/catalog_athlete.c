@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "catalog_internal.h"
-#include "tendo_array.h"
 
 static int athlete_ok(const tendo_athlete *a, tendo_error *err)
 {
@@ -91,8 +90,9 @@ int tendo_catalog_athlete_update(tendo_catalog *c, const tendo_athlete *a, tendo
     return TENDO_OK;
 }
 
-static void row_to_athlete(sqlite3_stmt *st, tendo_athlete *a)
+static int row_to_athlete(sqlite3_stmt *st, void *row)
 {
+    tendo_athlete *a = row;
     memset(a, 0, sizeof *a);
     cat_column_text(st, 0, a->id, sizeof a->id);
     cat_column_text(st, 1, a->name, sizeof a->name);
@@ -100,6 +100,7 @@ static void row_to_athlete(sqlite3_stmt *st, tendo_athlete *a)
     cat_column_text(st, 3, a->injured_side, sizeof a->injured_side);
     cat_column_text(st, 4, a->notes, sizeof a->notes);
     cat_column_text(st, 5, a->created_utc, sizeof a->created_utc);
+    return 0;
 }
 
 #define ATHLETE_COLS "id, name, mass_kg, injured_side, notes, created_utc"
@@ -133,24 +134,9 @@ int tendo_catalog_athlete_list(tendo_catalog *c, tendo_athlete **out, size_t *n,
     sqlite3_stmt *st = cat_prepare(c, "SELECT " ATHLETE_COLS " FROM athletes ORDER BY id", err);
     if (!st)
         return err ? err->code : TENDO_EINTERNAL;
-    size_t cap = 0;
-    int src, rc = TENDO_OK;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        tendo_athlete *a = tendo_array_reserve(*out, &cap, *n, sizeof *a, 16);
-        if (!a) {
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-            break;
-        }
-        *out = a;
-        row_to_athlete(st, &(*out)[(*n)++]);
-    }
-    if (rc == TENDO_OK && src != SQLITE_DONE)
-        rc = cat_fail(c, src, "listing athletes", err);
-    sqlite3_finalize(st);
-    if (rc != TENDO_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
+    void *rows;
+    int rc = cat_collect(c, st, sizeof **out, row_to_athlete, NULL, &rows, n,
+                         "listing athletes", err);
+    *out = rows;
     return rc;
 }

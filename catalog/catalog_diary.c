@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "catalog_internal.h"
-#include "tendo_array.h"
 #include "tendo_catalog_training.h"
 
 int tendo_catalog_diary_check(const tendo_diary_entry *e, tendo_error *err)
@@ -77,6 +76,19 @@ int tendo_catalog_diary_put(tendo_catalog *c, const tendo_diary_entry *e, tendo_
     return src == SQLITE_DONE ? TENDO_OK : cat_fail(c, src, "recording the diary", err);
 }
 
+static int row_to_entry(sqlite3_stmt *st, void *row)
+{
+    tendo_diary_entry *e = row;
+    cat_column_text(st, 0, e->athlete_id, sizeof e->athlete_id);
+    cat_column_text(st, 1, e->date, sizeof e->date);
+    e->pain = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2);
+    e->pain_24h = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
+    e->stiffness = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 4);
+    cat_column_text(st, 5, e->note, sizeof e->note);
+    cat_column_text(st, 6, e->updated_utc, sizeof e->updated_utc);
+    return 0;
+}
+
 int tendo_catalog_diary_list(tendo_catalog *c, const char *athlete_id, const char *from,
                              const char *to, tendo_diary_entry **out, size_t *n,
                              tendo_error *err)
@@ -94,32 +106,9 @@ int tendo_catalog_diary_list(tendo_catalog *c, const char *athlete_id, const cha
     cat_bind_text_or_null(st, 1, athlete_id);
     cat_bind_text_or_null(st, 2, from);
     cat_bind_text_or_null(st, 3, to);
-    size_t cap = 0;
-    int src, rc = TENDO_OK;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        tendo_diary_entry *a = tendo_array_reserve(*out, &cap, *n, sizeof *a, 32);
-        if (!a) {
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-            break;
-        }
-        *out = a;
-        tendo_diary_entry *e = &a[(*n)++];
-        memset(e, 0, sizeof *e);
-        cat_column_text(st, 0, e->athlete_id, sizeof e->athlete_id);
-        cat_column_text(st, 1, e->date, sizeof e->date);
-        e->pain = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2);
-        e->pain_24h = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
-        e->stiffness = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 4);
-        cat_column_text(st, 5, e->note, sizeof e->note);
-        cat_column_text(st, 6, e->updated_utc, sizeof e->updated_utc);
-    }
-    if (rc == TENDO_OK && src != SQLITE_DONE)
-        rc = cat_fail(c, src, "reading the diary", err);
-    sqlite3_finalize(st);
-    if (rc != TENDO_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
+    void *rows;
+    int rc = cat_collect(c, st, sizeof **out, row_to_entry, NULL, &rows, n,
+                         "reading the diary", err);
+    *out = rows;
     return rc;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "catalog_internal.h"
-#include "tendo_array.h"
 #include "tendo_catalog_training.h"
 
 int tendo_catalog_flags_refresh(tendo_catalog *c, const char *athlete_id,
@@ -70,6 +69,27 @@ static tendo_tr_severity severity_of(const char *s)
                                                                        : TENDO_TR_LOW;
 }
 
+static int row_to_flag(sqlite3_stmt *st, void *row)
+{
+    tendo_catalog_flag *f = row;
+    cat_column_text(st, 0, f->flag.id, sizeof f->flag.id);
+    cat_column_text(st, 1, f->athlete_id, sizeof f->athlete_id);
+    cat_column_text(st, 2, f->flag.rule, sizeof f->flag.rule);
+    cat_column_text(st, 3, f->date, sizeof f->date);
+    tendo_tr_date_parse(f->date, &f->flag.day, NULL);
+    cat_column_text(st, 4, f->flag.session, sizeof f->flag.session);
+    char sev[16];
+    cat_column_text(st, 5, sev, sizeof sev);
+    f->flag.severity = severity_of(sev);
+    f->flag.value = sqlite3_column_double(st, 6);
+    f->flag.threshold = sqlite3_column_double(st, 7);
+    cat_column_text(st, 8, f->flag.message, sizeof f->flag.message);
+    f->reviewed = sqlite3_column_type(st, 9) != SQLITE_NULL;
+    cat_column_text(st, 9, f->review_note, sizeof f->review_note);
+    cat_column_text(st, 10, f->reviewed_utc, sizeof f->reviewed_utc);
+    return 0;
+}
+
 int tendo_catalog_flags_list(tendo_catalog *c, const char *athlete_id, const char *since,
                              tendo_catalog_flag **out, size_t *n, tendo_error *err)
 {
@@ -87,41 +107,10 @@ int tendo_catalog_flags_list(tendo_catalog *c, const char *athlete_id, const cha
         return err ? err->code : TENDO_EINTERNAL;
     cat_bind_text_or_null(st, 1, athlete_id);
     cat_bind_text_or_null(st, 2, since);
-    size_t cap = 0;
-    int src, rc = TENDO_OK;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        tendo_catalog_flag *a = tendo_array_reserve(*out, &cap, *n, sizeof *a, 16);
-        if (!a) {
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-            break;
-        }
-        *out = a;
-        tendo_catalog_flag *f = &a[(*n)++];
-        memset(f, 0, sizeof *f);
-        cat_column_text(st, 0, f->flag.id, sizeof f->flag.id);
-        cat_column_text(st, 1, f->athlete_id, sizeof f->athlete_id);
-        cat_column_text(st, 2, f->flag.rule, sizeof f->flag.rule);
-        cat_column_text(st, 3, f->date, sizeof f->date);
-        tendo_tr_date_parse(f->date, &f->flag.day, NULL);
-        cat_column_text(st, 4, f->flag.session, sizeof f->flag.session);
-        char sev[16];
-        cat_column_text(st, 5, sev, sizeof sev);
-        f->flag.severity = severity_of(sev);
-        f->flag.value = sqlite3_column_double(st, 6);
-        f->flag.threshold = sqlite3_column_double(st, 7);
-        cat_column_text(st, 8, f->flag.message, sizeof f->flag.message);
-        f->reviewed = sqlite3_column_type(st, 9) != SQLITE_NULL;
-        cat_column_text(st, 9, f->review_note, sizeof f->review_note);
-        cat_column_text(st, 10, f->reviewed_utc, sizeof f->reviewed_utc);
-    }
-    if (rc == TENDO_OK && src != SQLITE_DONE)
-        rc = cat_fail(c, src, "listing flags", err);
-    sqlite3_finalize(st);
-    if (rc != TENDO_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
+    void *rows;
+    int rc = cat_collect(c, st, sizeof **out, row_to_flag, NULL, &rows, n, "listing flags",
+                         err);
+    *out = rows;
     return rc;
 }
 

@@ -40,6 +40,16 @@ void cat_column_text(sqlite3_stmt *st, int i, char *out, size_t cap);
 /* Column i as malloc'ed text, NULL for SQL NULL (or out of memory). */
 char *cat_column_dup(sqlite3_stmt *st, int i);
 
+/* Steps st to its end, appending one zeroed row of `size` bytes per result
+ * row to *out / *n and letting fill() fill it from the statement (fill
+ * returns 0, or -1 when out of memory); finalizes st. On failure everything
+ * collected is released (free_row first, per row, if given), *out is NULL,
+ * *n 0, and err says "WHAT: ...". */
+typedef int (*cat_fill_fn)(sqlite3_stmt *st, void *row);
+int cat_collect(tendo_catalog *c, sqlite3_stmt *st, size_t size, cat_fill_fn fill,
+                void (*free_row)(void *row), void **out, size_t *n, const char *what,
+                tendo_error *err);
+
 /* The schema: creates or migrates to TENDO_CATALOG_SCHEMA_VERSION. */
 int cat_schema_migrate(tendo_catalog *c, tendo_error *err);
 

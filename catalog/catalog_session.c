@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "catalog_internal.h"
-#include "tendo_array.h"
 
 /* The registered session with this id or path, if any: fills which
  * ("id"/"path") and the other's value for the message. 1 found, 0 not. */
@@ -109,6 +108,26 @@ int tendo_catalog_session_add(tendo_catalog *c, const tendo_catalog_session *s,
     return cat_fail(c, src, "recording the session", err);
 }
 
+static int row_to_session(sqlite3_stmt *st, void *row)
+{
+    tendo_catalog_session *s = row;
+    cat_column_text(st, 0, s->id, sizeof s->id);
+    cat_column_text(st, 1, s->path, sizeof s->path);
+    cat_column_text(st, 2, s->athlete_id, sizeof s->athlete_id);
+    cat_column_text(st, 3, s->start_utc, sizeof s->start_utc);
+    s->duration_s = sqlite3_column_double(st, 4);
+    cat_column_text(st, 5, s->source, sizeof s->source);
+    s->summary_json = cat_column_dup(st, 6);
+    cat_column_text(st, 7, s->analysis_version, sizeof s->analysis_version);
+    cat_column_text(st, 8, s->added_utc, sizeof s->added_utc);
+    return sqlite3_column_type(st, 6) != SQLITE_NULL && !s->summary_json ? -1 : 0;
+}
+
+static void free_session_row(void *row)
+{
+    free(((tendo_catalog_session *)row)->summary_json);
+}
+
 int tendo_catalog_session_list(tendo_catalog *c, const char *athlete_id, const char *from,
                                const char *to, tendo_catalog_session **out, size_t *n,
                                tendo_error *err)
@@ -127,40 +146,10 @@ int tendo_catalog_session_list(tendo_catalog *c, const char *athlete_id, const c
     cat_bind_text_or_null(st, 1, athlete_id);
     cat_bind_text_or_null(st, 2, from);
     cat_bind_text_or_null(st, 3, to);
-    size_t cap = 0;
-    int src, rc = TENDO_OK;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        tendo_catalog_session *a = tendo_array_reserve(*out, &cap, *n, sizeof *a, 16);
-        if (!a) {
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-            break;
-        }
-        *out = a;
-        tendo_catalog_session *s = &a[*n];
-        memset(s, 0, sizeof *s);
-        cat_column_text(st, 0, s->id, sizeof s->id);
-        cat_column_text(st, 1, s->path, sizeof s->path);
-        cat_column_text(st, 2, s->athlete_id, sizeof s->athlete_id);
-        cat_column_text(st, 3, s->start_utc, sizeof s->start_utc);
-        s->duration_s = sqlite3_column_double(st, 4);
-        cat_column_text(st, 5, s->source, sizeof s->source);
-        s->summary_json = cat_column_dup(st, 6);
-        cat_column_text(st, 7, s->analysis_version, sizeof s->analysis_version);
-        cat_column_text(st, 8, s->added_utc, sizeof s->added_utc);
-        (*n)++;
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL && !s->summary_json) {
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-            break;
-        }
-    }
-    if (rc == TENDO_OK && src != SQLITE_DONE && src != SQLITE_ROW)
-        rc = cat_fail(c, src, "listing sessions", err);
-    sqlite3_finalize(st);
-    if (rc != TENDO_OK) {
-        tendo_catalog_sessions_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
+    void *rows;
+    int rc = cat_collect(c, st, sizeof **out, row_to_session, free_session_row, &rows, n,
+                         "listing sessions", err);
+    *out = rows;
     return rc;
 }
 

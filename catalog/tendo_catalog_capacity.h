@@ -17,10 +17,10 @@ extern "C" {
 #define TENDO_CAPACITY_NOTE_MAX 400
 
 typedef struct tendo_catalog_capacity {
-    long long id;          /* filled in by add */
+    long long id; /* filled in by add */
     char athlete_id[64];
-    char date[11];         /* YYYY-MM-DD, the test's UTC day */
-    char session_id[40];   /* the recording's session id; "" if none */
+    char date[11];                     /* YYYY-MM-DD, the test's UTC day */
+    char session_id[40];               /* the recording's session id; "" if none */
     char path[TENDO_CATALOG_PATH_MAX]; /* absolute; "" if none */
     int left_reps, right_reps;
     double left_height_m, right_height_m; /* mean heel height per side; NAN without reps */
@@ -28,7 +28,7 @@ typedef struct tendo_catalog_capacity {
      * the other's (the limb symmetry index / 100); NAN unless both sides. */
     double ratio;
     char note[TENDO_CAPACITY_NOTE_MAX + 1]; /* e.g. which side was the involved one */
-    char added_utc[32];    /* filled in by add */
+    char added_utc[32];                     /* filled in by add */
 } tendo_catalog_capacity;
 
 /* Records a test. TENDO_ENOINPUT for an unknown athlete, TENDO_EUSAGE for a

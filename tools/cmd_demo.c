@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "demo_coach.h"
 
 static const char USAGE[] =
     "usage: tendo demo [--out DIR]\n"
@@ -21,8 +22,10 @@ static const char USAGE[] =
     "two foot pods (standing, a walk, running at 3.2 m/s, a walk), checks the\n"
     "session file, analyzes the run (steps, contact time, pace, Achilles load),\n"
     "shows the real gaitmap walking recording shipped in sample-data/, and\n"
-    "exports the run as CSV. Every step prints the command that does it, so\n"
-    "you can repeat it on your own data.\n"
+    "exports the run as CSV. Then the coach's side: a demo athlete in the demo's\n"
+    "own catalog (DIR/home) with five weeks of short simulated runs and that run,\n"
+    "a symptom diary, a heel-raise test, and the report DIR/report.html. Every\n"
+    "step prints the command that does it, so you can repeat it on your own data.\n"
     "\n"
     "Options:\n"
     "  --out DIR   where to write (default ./tendo-demo; replaced files are the\n"
@@ -41,8 +44,8 @@ static int run_step(int number, const char *title, command_fn fn, char **argv)
     while (argv[argc])
         argc++;
     printf("\n== %d. %s\n$ tendo", number, title);
-    for (int i = 0; i < argc; i++)
-        printf(" %s", argv[i]);
+    for (int i = 0; i < argc; i++) /* quoted when the shell would split it */
+        printf(strpbrk(argv[i], " '\"$&;|<>()") ? " '%s'" : " %s", argv[i]);
     printf("\n");
     fflush(stdout);
     optind = 0; /* glibc: fully re-initialise getopt for the next command */
@@ -117,6 +120,8 @@ int tendo_cmd_demo(int argc, char **argv)
         rc = run_step(5, "a real recording: gaitmap walking, NilsPod IMUs on both shoes",
                       tendo_cmd_inspect, inspect_real);
     }
+    if (!rc) /* the coach's side: catalog, diary, heel-raise test, report */
+        rc = tendo_demo_coach(dir, run, 6, run_step);
     if (rc)
         return rc;
     printf("\nDone. Files are in %s/. Next: 'tendo simulate --help' to make other runs,\n"

@@ -13,6 +13,7 @@ int tendo_cmd_export(int argc, char **argv);
 int tendo_cmd_inspect(int argc, char **argv);
 int tendo_cmd_analyze(int argc, char **argv);
 int tendo_cmd_capacity(int argc, char **argv);
+int tendo_cmd_report(int argc, char **argv);
 int tendo_cmd_batch(int argc, char **argv);
 int tendo_cmd_athlete(int argc, char **argv);
 int tendo_cmd_add(int argc, char **argv);
@@ -20,5 +21,7 @@ int tendo_cmd_diary(int argc, char **argv);
 int tendo_cmd_load(int argc, char **argv);
 int tendo_cmd_flags(int argc, char **argv);
 int tendo_cmd_podsim(int argc, char **argv);
+int tendo_cmd_pods(int argc, char **argv);
+int tendo_cmd_sync(int argc, char **argv);
 
 #endif

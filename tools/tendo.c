@@ -20,6 +20,7 @@ static const command COMMANDS[] = {
     {"inspect", tendo_cmd_inspect, "check a session file and show what it holds"},
     {"analyze", tendo_cmd_analyze, "find the steps and measure a session (stored in the file)"},
     {"capacity", tendo_cmd_capacity, "calf capacity: heel-raise test reps, heights, L/R symmetry"},
+    {"report", tendo_cmd_report, "the coach's report: one HTML file per athlete or squad"},
     {"batch", tendo_cmd_batch, "analyse many sessions in parallel into one table (resumable, MPI)"},
     {"athlete", tendo_cmd_athlete, "add, change or list the athletes of the catalog"},
     {"add", tendo_cmd_add, "register session files in the catalog (analysed for load)"},
@@ -27,6 +28,8 @@ static const command COMMANDS[] = {
     {"load", tendo_cmd_load, "an athlete's training load by day and week, with ratios"},
     {"flags", tendo_cmd_flags, "training-spike and symptom flags, and a coach's review"},
     {"podsim", tendo_cmd_podsim, "run a command with emulated pods attached (no hardware)"},
+    {"pods", tendo_cmd_pods, "list the attached pods and the recordings they hold"},
+    {"sync", tendo_cmd_sync, "download new recordings from the pods into session files"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

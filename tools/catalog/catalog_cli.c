@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -72,5 +74,71 @@ int ccli_parse_score(const char *cmd, const char *option, const char *text, int 
     int rc = cli_parse_int64(cmd, option, text, 0, 10, &v);
     if (rc == 0)
         *out = (int)v;
+    return rc;
+}
+
+int ccli_match(const char *cmd, int argc, char **argv, int *i, const ccli_opt *opts, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int r = cli_option_value(cmd, argc, argv, i, opts[k].name, opts[k].value);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+static int row_matches(const tendo_catalog_flag *f, const char *athlete,
+                       const char *const *athletes, const char *const *dates,
+                       const char *const *sessions, size_t n)
+{
+    for (size_t m = 0; m < n; m++)
+        if (!strcmp(athletes[m], athlete) &&
+            ((dates && dates[m] && !strcmp(dates[m], f->date)) ||
+             (sessions && sessions[m] && !strcmp(sessions[m], f->flag.session))))
+            return 1;
+    return 0;
+}
+
+int ccli_show_new_flags(tendo_catalog *c, const char *home, const char *const *athletes,
+                        const char *const *dates, const char *const *sessions, size_t n,
+                        const char *rule, int json, tendo_error *err)
+{
+    tendo_tr_config cfg;
+    int rc = tendo_catalog_training_config(home, &cfg, err);
+    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < i; k++)
+            seen |= !strcmp(athletes[k], athletes[i]);
+        if (seen)
+            continue;
+        if ((rc = tendo_catalog_flags_refresh(c, athletes[i], &cfg, err)) != TENDO_OK)
+            break;
+        tendo_catalog_flag *f;
+        size_t nf;
+        if ((rc = tendo_catalog_flags_list(c, athletes[i], NULL, &f, &nf, err)) != TENDO_OK)
+            break;
+        cJSON *arr = json ? cJSON_CreateArray() : NULL;
+        size_t shown = 0;
+        for (size_t k = 0; k < nf; k++) {
+            if (f[k].reviewed || (rule && strcmp(f[k].flag.rule, rule)) ||
+                !row_matches(&f[k], athletes[i], athletes, dates, sessions, n))
+                continue;
+            shown++;
+            if (arr)
+                cJSON_AddItemToArray(arr, ccli_flag_json(&f[k]));
+            else
+                printf("  flag %s %s %s (%s): %s\n", f[k].flag.id, f[k].date, f[k].flag.rule,
+                       tendo_tr_severity_name(f[k].flag.severity), f[k].flag.message);
+        }
+        if (arr) {
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddStringToObject(j, "athlete", athletes[i]);
+            cJSON_AddItemToObject(j, "new_flags", arr);
+            cli_print_json_line(j);
+        } else if (!shown) {
+            printf("  no new flags for %s\n", athletes[i]);
+        }
+        free(f);
+    }
     return rc;
 }

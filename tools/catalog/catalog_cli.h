@@ -34,6 +34,26 @@ void ccli_json_score(cJSON *o, const char *name, int v);
  * value, threshold, message, athlete, reviewed, review_note, reviewed_utc. */
 cJSON *ccli_flag_json(const tendo_catalog_flag *f);
 
+/* A "--name VALUE" option and where its value goes. */
+typedef struct ccli_opt {
+    const char *name;
+    const char **value;
+} ccli_opt;
+
+/* Tries argv[*i] against opts ("--name VALUE" or "--name=VALUE"): 1 when
+ * one matched (its value stored, *i advanced), 0 when none did, 64 after a
+ * usage message for a missing value. */
+int ccli_match(const char *cmd, int argc, char **argv, int *i, const ccli_opt *opts, size_t n);
+
+/* After new sessions or diary days: recomputes the flags of each athlete
+ * named in athletes[0..n) (once each) and prints that athlete's unreviewed
+ * flags dated dates[k] or on session sessions[k] (either may be NULL) of
+ * one of its rows; only flags of `rule` unless it is NULL. Text: one line
+ * per flag; JSON: one object per athlete, {"athlete", "new_flags": [...]}. */
+int ccli_show_new_flags(tendo_catalog *c, const char *home, const char *const *athletes,
+                        const char *const *dates, const char *const *sessions, size_t n,
+                        const char *rule, int json, tendo_error *err);
+
 /* Parses a 0-10 whole-number score option; prints a usage error and
  * returns 64 if it is not one. */
 int ccli_parse_score(const char *cmd, const char *option, const char *text, int *out);

@@ -57,22 +57,18 @@ static int parse(int argc, char **argv, add_opts *o)
     o->files = calloc((size_t)argc, sizeof *o->files);
     if (!o->files)
         return cli_usage(CMD, "out of memory");
+    const ccli_opt opts[] = {{"--athlete", &o->athlete}, {"--home", &o->home}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(USAGE, stdout);
             return -1;
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--athlete", &v)) != 0) {
+        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, 2)) != 0) {
             if (r != 1)
                 return r;
-            o->athlete = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--home", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->home = v;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage(CMD, "unknown option '%s'", a);
         } else {
@@ -151,51 +147,18 @@ static int add_one(tendo_catalog *c, const add_opts *o, const char *file, added 
     return rc;
 }
 
-/* Recomputes the flags of every athlete that got sessions and shows the
- * flags on the days of the new sessions. */
+/* Flags on the new sessions' days. */
 static int show_new_flags(tendo_catalog *c, const char *home, const add_opts *o, const added *ad,
                           int nad, tendo_error *e)
 {
-    tendo_tr_config cfg;
-    int rc = tendo_catalog_training_config(home, &cfg, e);
-    for (int i = 0; rc == TENDO_OK && i < nad; i++) {
-        int seen = 0;
-        for (int k = 0; k < i; k++)
-            seen |= !strcmp(ad[k].athlete, ad[i].athlete);
-        if (seen)
-            continue;
-        if ((rc = tendo_catalog_flags_refresh(c, ad[i].athlete, &cfg, e)) != TENDO_OK)
-            break;
-        tendo_catalog_flag *f;
-        size_t nf;
-        if ((rc = tendo_catalog_flags_list(c, ad[i].athlete, NULL, &f, &nf, e)) != TENDO_OK)
-            break;
-        cJSON *arr = o->json ? cJSON_CreateArray() : NULL;
-        int shown = 0;
-        for (size_t k = 0; k < nf; k++) {
-            int ours = 0;
-            for (int m = 0; m < nad; m++)
-                ours |= !strcmp(ad[m].athlete, ad[i].athlete) &&
-                        (!strcmp(f[k].flag.session, ad[m].id) || !strcmp(f[k].date, ad[m].date));
-            if (!ours || f[k].reviewed)
-                continue;
-            shown++;
-            if (arr)
-                cJSON_AddItemToArray(arr, ccli_flag_json(&f[k]));
-            else
-                printf("  flag %s %s %s (%s): %s\n", f[k].flag.id, f[k].date, f[k].flag.rule,
-                       tendo_tr_severity_name(f[k].flag.severity), f[k].flag.message);
-        }
-        if (arr) {
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "athlete", ad[i].athlete);
-            cJSON_AddItemToObject(j, "new_flags", arr);
-            cli_print_json_line(j);
-        } else if (!shown) {
-            printf("  no flags on the new sessions' days for %s\n", ad[i].athlete);
-        }
-        free(f);
-    }
+    const char **who = calloc((size_t)nad * 3, sizeof *who);
+    if (!who)
+        return tendo_error_set(e, TENDO_EINTERNAL, "out of memory");
+    const char **dates = who + nad, **ids = who + 2 * nad;
+    for (int i = 0; i < nad; i++)
+        who[i] = ad[i].athlete, dates[i] = ad[i].date, ids[i] = ad[i].id;
+    int rc = ccli_show_new_flags(c, home, who, dates, ids, (size_t)nad, NULL, o->json, e);
+    free(who);
     return rc;
 }
 

@@ -54,34 +54,22 @@ typedef struct athlete_opts {
 static int parse(int argc, char **argv, athlete_opts *o)
 {
     memset(o, 0, sizeof *o);
+    const ccli_opt opts[] = {{"--name", &o->name},
+                             {"--mass", &o->mass},
+                             {"--injured-side", &o->side},
+                             {"--notes", &o->notes},
+                             {"--home", &o->home}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(USAGE, stdout);
             return -1;
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--name", &v)) != 0) {
+        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
             if (r != 1)
                 return r;
-            o->name = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--mass", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->mass = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--injured-side", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->side = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--notes", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->notes = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--home", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->home = v;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage(CMD, "unknown option '%s'", a);
         } else if (!o->verb) {

@@ -43,7 +43,8 @@ static const char USAGE[] =
     "  --stiffness N      Achilles stiffness on getting up\n"
     "  --note TEXT        free text, up to 1000 characters\n"
     "  --since DATE       list: entries from this day on\n"
-    "  --json             list: one JSON object per entry; add/import: a summary\n" CCLI_HOME_HELP
+    "  --json             list: one JSON object per entry; add/import: a summary\n"
+    "                     object, then {\"athlete\", \"new_flags\": [...]}\n" CCLI_HOME_HELP
     "  -h, --help         this help\n"
     "\n"
     "After a change the athlete's flags are recomputed; new symptom flags are shown.\n"
@@ -65,43 +66,22 @@ static int parse(int argc, char **argv, diary_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->pain = o->pain_24h = o->stiffness = -1;
+    const char *pain = NULL, *pain24 = NULL, *stiff = NULL;
+    const ccli_opt opts[] = {{"--athlete", &o->athlete}, {"--date", &o->date},
+                             {"--since", &o->since},     {"--pain-24h", &pain24},
+                             {"--pain", &pain},          {"--stiffness", &stiff},
+                             {"--note", &o->note},       {"--home", &o->home}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(USAGE, stdout);
             return -1;
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--athlete", &v)) != 0) {
+        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
             if (r != 1)
                 return r;
-            o->athlete = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--date", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->date = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--since", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->since = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--pain-24h", &v)) != 0) {
-            if (r != 1 || (r = ccli_parse_score(CMD, "--pain-24h", v, &o->pain_24h)) != 0)
-                return r;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--pain", &v)) != 0) {
-            if (r != 1 || (r = ccli_parse_score(CMD, "--pain", v, &o->pain)) != 0)
-                return r;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--stiffness", &v)) != 0) {
-            if (r != 1 || (r = ccli_parse_score(CMD, "--stiffness", v, &o->stiffness)) != 0)
-                return r;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--note", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->note = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--home", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->home = v;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage(CMD, "unknown option '%s'", a);
         } else if (!o->verb) {
@@ -112,6 +92,11 @@ static int parse(int argc, char **argv, diary_opts *o)
             return cli_usage(CMD, "unexpected argument '%s'", a);
         }
     }
+    int r;
+    if ((pain && (r = ccli_parse_score(CMD, "--pain", pain, &o->pain)) != 0) ||
+        (pain24 && (r = ccli_parse_score(CMD, "--pain-24h", pain24, &o->pain_24h)) != 0) ||
+        (stiff && (r = ccli_parse_score(CMD, "--stiffness", stiff, &o->stiffness)) != 0))
+        return r;
     if (!o->verb)
         return cli_usage(CMD, "say what to do: add, import or list");
     int add = !strcmp(o->verb, "add"), imp = !strcmp(o->verb, "import"),
@@ -165,39 +150,17 @@ static cJSON *entry_json(const tendo_diary_entry *e)
     return j;
 }
 
-/* Recomputes flags of the athletes touched; shows symptom flags on the
- * touched days that nobody reviewed yet. */
+/* Symptom flags on the days just recorded. */
 static int refresh(tendo_catalog *c, const char *home, const tendo_diary_entry *e, size_t n,
                    int json, tendo_error *err)
 {
-    tendo_tr_config cfg;
-    int rc = tendo_catalog_training_config(home, &cfg, err);
-    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
-        int seen = 0;
-        for (size_t k = 0; k < i; k++)
-            seen |= !strcmp(e[k].athlete_id, e[i].athlete_id);
-        if (seen)
-            continue;
-        if ((rc = tendo_catalog_flags_refresh(c, e[i].athlete_id, &cfg, err)) != TENDO_OK)
-            break;
-        tendo_catalog_flag *f;
-        size_t nf;
-        if ((rc = tendo_catalog_flags_list(c, e[i].athlete_id, NULL, &f, &nf, err)) != TENDO_OK)
-            break;
-        for (size_t k = 0; k < nf; k++) {
-            int ours = 0;
-            for (size_t m = 0; m < n; m++)
-                ours |= !strcmp(e[m].athlete_id, e[i].athlete_id) && !strcmp(e[m].date, f[k].date);
-            if (!ours || f[k].reviewed || strcmp(f[k].flag.rule, "symptoms"))
-                continue;
-            if (json)
-                cli_print_json_line(ccli_flag_json(&f[k]));
-            else
-                printf("  flag %s %s %s (%s): %s\n", f[k].flag.id, f[k].date, f[k].flag.rule,
-                       tendo_tr_severity_name(f[k].flag.severity), f[k].flag.message);
-        }
-        free(f);
-    }
+    const char **who = calloc(2 * n, sizeof *who);
+    if (!who)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        who[i] = e[i].athlete_id, who[n + i] = e[i].date;
+    int rc = ccli_show_new_flags(c, home, who, who + n, NULL, n, "symptoms", json, err);
+    free(who);
     return rc;
 }
 

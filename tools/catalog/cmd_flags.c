@@ -65,8 +65,12 @@ typedef struct flags_opts {
 static int parse(int argc, char **argv, flags_opts *o)
 {
     memset(o, 0, sizeof *o);
+    const ccli_opt opts[] = {{"--athlete", &o->athlete},
+                             {"--since", &o->since},
+                             {"--note", &o->note},
+                             {"--home", &o->home}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(USAGE, stdout);
@@ -77,22 +81,9 @@ static int parse(int argc, char **argv, flags_opts *o)
             o->open = 1;
         } else if (!strcmp(a, "--show-config")) {
             o->show_config = 1;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--athlete", &v)) != 0) {
+        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
             if (r != 1)
                 return r;
-            o->athlete = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--since", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->since = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--note", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->note = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--home", &v)) != 0) {
-            if (r != 1)
-                return r;
-            o->home = v;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage(CMD, "unknown option '%s'", a);
         } else if (!o->ack && !strcmp(a, "ack")) {

@@ -72,9 +72,13 @@ static const day_col COLS[] = {
 static double col_value(const tendo_tr_day *d, const day_col *c)
 {
     const char *p = (const char *)d + c->offset;
-    if (c->kind == NUM)
-        return *(const double *)p;
-    int v = *(const int *)p;
+    double x;
+    int v;
+    if (c->kind == NUM) {
+        memcpy(&x, p, sizeof x);
+        return x;
+    }
+    memcpy(&v, p, sizeof v);
     return c->kind == SCORE && v < 0 ? NAN : (double)v;
 }
 
@@ -201,8 +205,10 @@ int tendo_cmd_load(int argc, char **argv)
 {
     const char *athlete = NULL, *from = NULL, *to = NULL, *home_opt = NULL;
     int csv = 0, json = 0;
+    const ccli_opt opts[] = {
+        {"--athlete", &athlete}, {"--from", &from}, {"--to", &to}, {"--home", &home_opt}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(USAGE, stdout);
@@ -211,22 +217,9 @@ int tendo_cmd_load(int argc, char **argv)
             csv = 1;
         } else if (!strcmp(a, "--json")) {
             json = 1;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--athlete", &v)) != 0) {
+        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
             if (r != 1)
                 return r;
-            athlete = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--from", &v)) != 0) {
-            if (r != 1)
-                return r;
-            from = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--to", &v)) != 0) {
-            if (r != 1)
-                return r;
-            to = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--home", &v)) != 0) {
-            if (r != 1)
-                return r;
-            home_opt = v;
         } else {
             return cli_usage(CMD, "unknown %s '%s'", a[0] == '-' ? "option" : "argument", a);
         }

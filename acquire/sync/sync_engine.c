@@ -1,0 +1,741 @@
+/*
+ * sync_engine.c — tendo_sync_run(): the order of a sync and the rules that
+ * keep it from losing or doubling a recording (tendo_sync.h, SYNC.md).
+ */
+#include "tendo_sync.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "pod_protocol.h"
+#include "pod_usb.h"
+#include "sync_download.h"
+#include "sync_plan.h"
+#include "tendo_array.h"
+#include "tendo_catalog.h"
+#include "tendo_catalog_sync.h"
+#include "tendo_session.h"
+
+/* Without an anchor the pod's rate is taken as nominal; crystals are within
+ * ±100 ppm (PROTOCOL.md: "tens of ppm"), which bounds the error reported. */
+#define UNANCHORED_DRIFT_BOUND 100e-6
+#define G0 9.80665 /* standard gravity, m/s² (CGPM 1901) */
+
+typedef struct pod_state {
+    tendo_usb_pod *usb;
+    tendo_sync_pod *out;
+    tendo_pod_info info;
+    tendo_pod_clock clock;
+    tendo_pod_clock_point point; /* the read before any download */
+    tendo_pod_session *list;
+    size_t nlist;
+    char athlete[64];
+    uint64_t total, done_before; /* progress over this pod's downloads */
+    int incomplete; /* a recording stays unsynced: keep the pod's old anchor */
+} pod_state;
+
+typedef struct rec {
+    size_t pod;
+    const tendo_pod_session *s;
+    tendo_pod_clock_map map;
+} rec;
+
+typedef struct engine {
+    const tendo_sync_options *opt;
+    char home[PATH_MAX];
+    tendo_catalog *cat;
+    tendo_usb *usb;
+    pod_state *pods;
+    size_t npods;
+    rec *recs;
+    size_t nrecs, recs_cap;
+    tendo_sync_report *report;
+} engine;
+
+/* ----------------------------------------------------------- helpers */
+
+/* Records a pod's first problem; later ones only count. */
+static void pod_problem(pod_state *p, const tendo_error *e)
+{
+    if (p->out->code == TENDO_OK) {
+        p->out->code = e->code ? e->code : TENDO_EINTERNAL;
+        snprintf(p->out->message, sizeof p->out->message, "%s", e->msg);
+    }
+}
+
+static int make_dir(const char *path, tendo_error *err)
+{
+    if (mkdir(path, 0755) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return TENDO_OK;
+    }
+    return tendo_error_set(err, TENDO_ECANTCREAT, "cannot create the folder %s: %s", path,
+                           errno == EEXIST ? "a file is in the way" : strerror(errno));
+}
+
+static int join(char *out, size_t cap, tendo_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int join(char *out, size_t cap, tendo_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap)
+        return tendo_error_set(err, TENDO_EUSAGE, "path too long: %.200s...", out);
+    return TENDO_OK;
+}
+
+static int64_t utc_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Spool of one recording. The "pod-" prefix keeps even a serial like ".."
+ * (which the serial rule allows) from naming a folder outside the spool. */
+static int spool_path(const engine *e, const char *serial, uint32_t session, char *out,
+                      size_t cap, int create, tendo_error *err)
+{
+    char dir[PATH_MAX];
+    int rc = join(dir, sizeof dir, err, "%s/spool/pod-%s", e->home, serial);
+    if (rc == TENDO_OK && create)
+        rc = make_dir(dir, err);
+    if (rc == TENDO_OK)
+        rc = join(out, cap, err, "%s/session-%u.bin", dir, session);
+    return rc;
+}
+
+/* ------------------------------------------------------------- clock */
+
+/* Pod ticks → UTC for one recording (PROTOCOL.md 5): through the pod's
+ * anchor from the previous sync and this sync's read when the anchor
+ * precedes the recording; otherwise nominal rate through the read. */
+static int make_map(const pod_state *p, const tendo_pod_session *s, tendo_pod_clock_map *map,
+                    int *anchored, tendo_error *err)
+{
+    *anchored = 0;
+    if (s->clock_epoch != p->clock.epoch)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "recording %u of pod %s was made before the pod's clock restarted "
+                               "(clock epoch %u, now %u): its times cannot be mapped to UTC, so "
+                               "it stays on the pod",
+                               s->id, p->out->serial, s->clock_epoch, p->clock.epoch);
+    if ((p->clock.flags & TENDO_POD_CLOCK_ANCHORED) && p->clock.anchor_ticks <= s->start_ticks &&
+        p->clock.anchor_ticks < p->point.ticks) {
+        /* The anchor's uncertainty is one control round trip (PROTOCOL.md 5). */
+        tendo_pod_clock_point a = {.ticks = p->clock.anchor_ticks,
+                                   .utc_us = p->clock.anchor_utc_us,
+                                   .unc_us = 2 * p->point.unc_us + 1};
+        int rc = tendo_pod_clock_fit(&a, &p->point, p->info.tick_hz, map, err);
+        if (rc) {
+            tendo_error_prefix(err, "pod %s, recording %u: ", p->out->serial, s->id);
+            return rc;
+        }
+        *anchored = 1;
+        return TENDO_OK;
+    }
+    map->ref_ticks = p->point.ticks;
+    map->ref_utc_us = p->point.utc_us;
+    map->us_per_tick = 1e6 / p->info.tick_hz;
+    map->drift_ppm = 0;
+    map->ref_unc_us = (double)p->point.unc_us;
+    map->slope_unc = UNANCHORED_DRIFT_BOUND * map->us_per_tick;
+    return TENDO_OK;
+}
+
+/* Ticks of a recording's last sample, nominally (blocks may add gaps). */
+static uint64_t nominal_end_ticks(const tendo_pod_session *s, uint32_t tick_hz)
+{
+    double span = (double)s->samples * tick_hz * 1000.0 / s->rate_mhz;
+    return s->start_ticks + (uint64_t)span;
+}
+
+static int64_t map_one(const tendo_pod_clock_map *m, uint64_t ticks)
+{
+    int64_t utc = 0;
+    if (tendo_pod_clock_to_utc(m, &ticks, 1, &utc, NULL) != TENDO_OK)
+        return 0;
+    return utc;
+}
+
+/* --------------------------------------------------------- erase, anchor */
+
+static void erase_recording(engine *e, pod_state *p, uint32_t id, uint64_t bytes, uint32_t crc)
+{
+    tendo_pod_erase_req req = {.session_id = id, .size_bytes = bytes, .crc32 = crc};
+    tendo_pod_error_reply refusal;
+    tendo_error err;
+    tendo_error_clear(&err);
+    int rc = tendo_usb_pod_erase(p->usb, &req, &refusal, &err);
+    if (rc == TENDO_OK)
+        p->out->erased++;
+    else if (refusal.code == TENDO_POD_ST_NO_SESSION)
+        rc = TENDO_OK; /* already gone: erased before a crash */
+    if (rc == TENDO_OK) {
+        tendo_error_clear(&err);
+        rc = tendo_catalog_ledger_mark_erased(e->cat, p->out->serial, id, crc, &err);
+    }
+    if (rc) {
+        tendo_error_prefix(&err, "recording %u is safe in the catalog but was not erased: ", id);
+        pod_problem(p, &err);
+    }
+}
+
+/* Anchors the pod's clock for its next run and remembers the anchor. */
+static void anchor_pod(engine *e, pod_state *p)
+{
+    tendo_error err;
+    tendo_error_clear(&err);
+    /* The pod latches its counter when the request arrives, about half a
+     * round trip after the host reads its clock. */
+    int rc = tendo_usb_pod_clock_set(p->usb, utc_now_us() + p->point.unc_us, &err);
+    tendo_pod_clock c;
+    tendo_pod_clock_point pt;
+    if (rc == TENDO_OK)
+        rc = tendo_usb_pod_clock_get(p->usb, &c, &pt, &err);
+    if (rc == TENDO_OK && (c.flags & TENDO_POD_CLOCK_ANCHORED))
+        rc = tendo_catalog_pod_set_clock(e->cat, p->out->serial, c.anchor_ticks, c.anchor_utc_us,
+                                         p->info.tick_hz, &err);
+    if (rc) {
+        tendo_error_prefix(&err, "anchoring the pod's clock for its next run: ");
+        pod_problem(p, &err);
+    }
+}
+
+/* ------------------------------------------------------------ prepare */
+
+static const char *side_name(uint8_t side)
+{
+    return side == 0 ? "left" : side == 1 ? "right" : "";
+}
+
+/* INFO, clock, LIST and the ledger for one pod; queues its new recordings. */
+static int prepare_pod(engine *e, size_t idx)
+{
+    pod_state *p = &e->pods[idx];
+    tendo_sync_pod *o = p->out;
+    tendo_error err;
+    tendo_error_clear(&err);
+    int rc = tendo_usb_pod_info(p->usb, &p->info, &err);
+    if (rc == TENDO_OK) {
+        snprintf(o->firmware, sizeof o->firmware, "%s", p->info.firmware);
+        o->battery_pct = p->info.battery_pct <= 100 ? p->info.battery_pct : -1;
+        snprintf(o->side, sizeof o->side, "%s", side_name(p->info.side));
+        if (!o->side[0])
+            rc = tendo_error_set(&err, TENDO_EDATA,
+                                 "pod %s has no side (left/right) assigned, so its recordings "
+                                 "cannot be placed; it was not synced",
+                                 o->serial);
+    }
+    if (rc == TENDO_OK)
+        rc = tendo_catalog_pod_seen(e->cat, o->serial, o->side, p->info.model, p->info.firmware,
+                                    &err);
+    if (rc == TENDO_OK && e->opt->athlete_id)
+        rc = tendo_catalog_pod_set_athlete(e->cat, o->serial, e->opt->athlete_id, &err);
+    tendo_catalog_pod known;
+    if (rc == TENDO_OK && (rc = tendo_catalog_pod_get(e->cat, o->serial, &known, &err)) == 1) {
+        snprintf(p->athlete, sizeof p->athlete, "%s", known.athlete_id);
+        rc = TENDO_OK;
+    }
+    if (rc == TENDO_OK)
+        rc = tendo_usb_pod_clock_get(p->usb, &p->clock, &p->point, &err);
+    o->clock_unc_us = p->point.unc_us;
+    if (rc == TENDO_OK) {
+        p->list = malloc(TENDO_POD_MAX_SESSIONS * sizeof *p->list);
+        rc = p->list ? tendo_usb_pod_list(p->usb, p->list, &p->nlist, &err)
+                     : tendo_error_set(&err, TENDO_EINTERNAL, "out of memory");
+    }
+    if (rc) {
+        pod_problem(p, &err);
+        return rc;
+    }
+    o->listed = (unsigned)p->nlist;
+
+    /* Recordings the ledger holds as committed that the pod no longer
+     * lists were erased just before a crash (PROTOCOL.md 2.5). */
+    tendo_ledger_entry *kept = NULL;
+    size_t nkept = 0;
+    if (tendo_catalog_ledger_unerased(e->cat, o->serial, &kept, &nkept, &err) == TENDO_OK) {
+        for (size_t k = 0; k < nkept; k++) {
+            int listed = 0;
+            for (size_t i = 0; i < p->nlist && !listed; i++)
+                listed = p->list[i].id == kept[k].pod_session && p->list[i].crc32 == kept[k].crc32;
+            if (!listed)
+                tendo_catalog_ledger_mark_erased(e->cat, o->serial, kept[k].pod_session,
+                                                 kept[k].crc32, &err);
+        }
+        free(kept);
+    }
+
+    for (size_t i = 0; i < p->nlist; i++) {
+        const tendo_pod_session *s = &p->list[i];
+        if (s->flags & TENDO_POD_SESSION_RECORDING) {
+            p->incomplete = 1; /* synced next time, once finished */
+            continue;
+        }
+        tendo_ledger_entry le;
+        tendo_error_clear(&err);
+        int state = tendo_catalog_ledger_lookup(e->cat, o->serial, s->id, s->crc32, &le, &err);
+        if (state < 0) {
+            pod_problem(p, &err);
+            p->incomplete = 1;
+            continue;
+        }
+        if (state != TENDO_LEDGER_NONE && le.bytes == s->size_bytes) {
+            o->already++;
+            if (!e->opt->keep)
+                erase_recording(e, p, s->id, le.bytes, le.crc32);
+            continue;
+        }
+        rec r = {.pod = idx, .s = s};
+        int anchored = 0;
+        if (make_map(p, s, &r.map, &anchored, &err) != TENDO_OK) {
+            pod_problem(p, &err);
+            o->failed++;
+            p->incomplete = 1;
+            continue;
+        }
+        if (anchored)
+            o->anchored = 1;
+        o->drift_ppm = r.map.drift_ppm;
+        rec *more = tendo_array_reserve(e->recs, &e->recs_cap, e->nrecs, sizeof *e->recs, 16);
+        if (!more) {
+            tendo_error_set(&err, TENDO_EINTERNAL, "out of memory");
+            pod_problem(p, &err);
+            return TENDO_EINTERNAL;
+        }
+        e->recs = more;
+        e->recs[e->nrecs++] = r;
+        p->total += s->size_bytes;
+    }
+    return TENDO_OK;
+}
+
+/* -------------------------------------------------------------- files */
+
+/* The session id of a file of synced recordings: derived from what
+ * identifies them forever (pod serial, pod session id, CRC-32; PROTOCOL.md
+ * 2.3), so syncing the same recordings again can never register a second
+ * session. Four CRC-32s of the identity with different salts fill 128 bits. */
+static void derive_id(rec *const *m, size_t n, const char *const *serials, char out[40])
+{
+    uint8_t bytes[16];
+    for (unsigned k = 0; k < 4; k++) {
+        char salt[24];
+        snprintf(salt, sizeof salt, "tendo.sync.%u", k);
+        uLong c = crc32(0L, (const Bytef *)salt, (uInt)strlen(salt));
+        for (size_t i = 0; i < n; i++) {
+            char part[128];
+            int len = snprintf(part, sizeof part, "|%s|%u|%08x", serials[i], m[i]->s->id,
+                               m[i]->s->crc32);
+            c = crc32(c, (const Bytef *)part, (uInt)len);
+        }
+        for (unsigned b = 0; b < 4; b++)
+            bytes[4 * k + b] = (uint8_t)(c >> (8 * b));
+    }
+    tendo_session_id_format(bytes, out);
+}
+
+static void pod_meta_of(const pod_state *p, const tendo_pod_session *s, tendo_pod_meta *m)
+{
+    tendo_pod_meta_default(m);
+    snprintf(m->serial, sizeof m->serial, "%s", p->out->serial);
+    m->side = p->info.side == 1 ? TENDO_SIDE_RIGHT : TENDO_SIDE_LEFT;
+    m->placement = p->info.placement == 1 ? TENDO_PLACEMENT_SHANK : TENDO_PLACEMENT_FOOT;
+    m->sample_rate_hz = s->rate_mhz / 1000.0;
+    snprintf(m->model, sizeof m->model, "%s", p->info.model);
+    snprintf(m->firmware, sizeof m->firmware, "%s", p->info.firmware);
+    m->accel_range_g = s->accel_range_g;
+    m->gyro_range_dps = s->gyro_range_dps;
+    m->has_gyro = 1;
+    m->storage = TENDO_STORE_INT16;
+    /* PROTOCOL.md 4: full scale is 2^15 counts. */
+    m->accel_conversion = s->accel_range_g * G0 / 32768.0;
+    m->gyro_conversion = s->gyro_range_dps * (3.14159265358979323846 / 180.0) / 32768.0;
+}
+
+typedef struct progress_ctx {
+    engine *e;
+    pod_state *p;
+} progress_ctx;
+
+static void on_progress(void *ctx, uint64_t done)
+{
+    progress_ctx *c = ctx;
+    if (!c->e->opt->progress)
+        return;
+    tendo_sync_progress pr = {.serial = c->p->out->serial,
+                              .done = c->p->done_before + done,
+                              .total = c->p->total};
+    c->e->opt->progress(c->e->opt->progress_ctx, &pr);
+}
+
+/* Downloads one recording into the open writer and checks the pod's clock
+ * ran steadily meanwhile. */
+static int download_one(engine *e, rec *r, tendo_writer *w, size_t pod_index, uint64_t *samples,
+                        int64_t *first_us, int64_t *last_us, tendo_error *err)
+{
+    pod_state *p = &e->pods[r->pod];
+    char spool[PATH_MAX];
+    int rc = spool_path(e, p->out->serial, r->s->id, spool, sizeof spool, 1, err);
+    if (rc)
+        return rc;
+    progress_ctx pc = {e, p};
+    sync_download d = {.pod = p->usb,
+                       .usb = e->usb,
+                       .session = r->s,
+                       .tick_hz = p->info.tick_hz,
+                       .map = &r->map,
+                       .allow_zlib = !e->opt->plain,
+                       .spool_path = spool,
+                       .writer = w,
+                       .pod_index = pod_index,
+                       .progress = on_progress,
+                       .progress_ctx = &pc};
+    rc = sync_download_run(&d, err);
+    p->done_before += r->s->size_bytes;
+    p->out->bytes += d.bytes - d.resumed_bytes;
+    p->out->resumed += d.resumed_bytes;
+    if (rc) {
+        tendo_error_prefix(err, "recording %u of pod %s: ", r->s->id, p->out->serial);
+        return rc;
+    }
+    /* The bracket: a second clock read must agree with the map. */
+    tendo_pod_clock c;
+    tendo_pod_clock_point pt;
+    rc = tendo_usb_pod_clock_get(p->usb, &c, &pt, err);
+    if (rc == TENDO_OK && c.epoch != p->clock.epoch)
+        rc = tendo_error_set(err, TENDO_EDATA,
+                             "pod %s restarted its clock during the sync (epoch %u, then %u); "
+                             "its recording %u stays on the pod: run tendo sync again",
+                             p->out->serial, p->clock.epoch, c.epoch, r->s->id);
+    if (rc == TENDO_OK && (rc = tendo_pod_clock_check(&r->map, &pt, err)) != TENDO_OK)
+        tendo_error_prefix(err, "pod %s, recording %u (kept on the pod): ", p->out->serial,
+                           r->s->id);
+    *samples = d.samples;
+    *first_us = d.first_us;
+    *last_us = d.last_us;
+    return rc;
+}
+
+/* Registers the file and its recordings in one transaction. */
+static int register_file(engine *e, rec *const *m, size_t n, const tendo_sync_file *f,
+                         const char *athlete, tendo_error *err)
+{
+    tendo_catalog_session cs;
+    memset(&cs, 0, sizeof cs);
+    snprintf(cs.id, sizeof cs.id, "%s", f->session_id);
+    snprintf(cs.path, sizeof cs.path, "%s", f->path);
+    snprintf(cs.athlete_id, sizeof cs.athlete_id, "%s", athlete);
+    tendo_time_format_iso(f->start_us, cs.start_utc, sizeof cs.start_utc);
+    cs.duration_s = f->duration_s;
+    snprintf(cs.source, sizeof cs.source, "sync");
+    int rc = tendo_catalog_begin(e->cat, err);
+    if (rc)
+        return rc;
+    rc = tendo_catalog_session_add(e->cat, &cs, err);
+    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+        tendo_ledger_entry le;
+        memset(&le, 0, sizeof le);
+        snprintf(le.pod_serial, sizeof le.pod_serial, "%s", e->pods[m[i]->pod].out->serial);
+        le.pod_session = m[i]->s->id;
+        le.crc32 = m[i]->s->crc32; /* = the host's CRC: the download checked they agree */
+        le.bytes = m[i]->s->size_bytes;
+        snprintf(le.session_id, sizeof le.session_id, "%s", f->session_id);
+        rc = tendo_catalog_ledger_record(e->cat, &le, err);
+    }
+    if (rc == TENDO_OK)
+        rc = tendo_catalog_commit(e->cat, err);
+    if (rc)
+        tendo_catalog_rollback(e->cat);
+    return rc;
+}
+
+static int file_path(const engine *e, rec *const *m, size_t n, int64_t start_us, char *out,
+                     size_t cap, tendo_error *err)
+{
+    time_t t = (time_t)(start_us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char dir[PATH_MAX];
+    int rc = join(dir, sizeof dir, err, "%s/sessions/%04d-%02d-%02d", e->home, tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday);
+    if (rc == TENDO_OK)
+        rc = make_dir(dir, err);
+    char name[256];
+    int len = snprintf(name, sizeof name, "%02d%02d%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof name; i++)
+        len += snprintf(name + len, sizeof name - (size_t)len, "_%s-%u",
+                        e->pods[m[i]->pod].out->serial, m[i]->s->id);
+    if (rc == TENDO_OK)
+        rc = join(out, cap, err, "%s/%s.h5", dir, name);
+    return rc;
+}
+
+/* One session file from one or two recordings (left first). */
+static void write_group(engine *e, rec **m, size_t n)
+{
+    tendo_error err;
+    tendo_error_clear(&err);
+    const char *serials[2];
+    int64_t start = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        serials[i] = e->pods[m[i]->pod].out->serial;
+        int64_t s0 = map_one(&m[i]->map, m[i]->s->start_ticks);
+        start = s0 < start ? s0 : start;
+    }
+    tendo_sync_file f;
+    memset(&f, 0, sizeof f);
+    f.npods = n;
+    f.start_us = start;
+    derive_id(m, n, serials, f.session_id);
+    int rc = file_path(e, m, n, start, f.path, sizeof f.path, &err);
+    const char *athlete = e->pods[m[0]->pod].athlete;
+    tendo_writer *w = NULL;
+    if (rc == TENDO_OK) {
+        int known = tendo_catalog_session_exists(e->cat, f.session_id, f.path, &err);
+        if (known == 1)
+            rc = tendo_error_set(&err, TENDO_EDATA,
+                                 "session %s (%s) is registered but the sync ledger does not "
+                                 "hold its recordings: the catalog was changed by hand? "
+                                 "(tendo checks it with PRAGMA integrity_check)",
+                                 f.session_id, f.path);
+        else if (known < 0)
+            rc = known;
+    }
+    if (rc == TENDO_OK) {
+        tendo_session_meta meta;
+        memset(&meta, 0, sizeof meta);
+        snprintf(meta.session_id, sizeof meta.session_id, "%s", f.session_id);
+        snprintf(meta.athlete_id, sizeof meta.athlete_id, "%s", athlete);
+        snprintf(meta.source, sizeof meta.source, "sync");
+        meta.start_time_us = start;
+        /* A file already under this name is not registered (checked above):
+         * a sync died between the rename and the catalog. Replace it. */
+        int orphan = access(f.path, F_OK) == 0;
+        rc = tendo_writer_open(&w, f.path, &meta, orphan, &err);
+    }
+    size_t index[2] = {0, 0};
+    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+        tendo_pod_meta pm;
+        pod_meta_of(&e->pods[m[i]->pod], m[i]->s, &pm);
+        rc = tendo_writer_add_pod(w, &pm, &index[i], &err);
+    }
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    size_t failed_member = 0;
+    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+        int64_t a = 0, b = 0;
+        rc = download_one(e, m[i], w, index[i], &f.samples[i], &a, &b, &err);
+        failed_member = i;
+        if (rc == TENDO_OK) {
+            first = a < first ? a : first;
+            last = b > last ? b : last;
+            const pod_state *p = &e->pods[m[i]->pod];
+            uint64_t end = nominal_end_ticks(m[i]->s, p->info.tick_hz);
+            double e0 = tendo_pod_clock_error_us(&m[i]->map, m[i]->s->start_ticks);
+            double e1 = tendo_pod_clock_error_us(&m[i]->map, end);
+            double worst = e0 > e1 ? e0 : e1;
+            f.time_error_us = worst > f.time_error_us ? worst : f.time_error_us;
+        }
+    }
+    if (rc == TENDO_OK) {
+        rc = tendo_writer_commit(w, &err);
+        w = NULL;
+        if (rc)
+            tendo_error_prefix(&err, "the pods keep their data: ");
+    }
+    if (rc == TENDO_OK) {
+        f.duration_s = (double)(last - first) / 1e6;
+        rc = register_file(e, m, n, &f, athlete, &err);
+        if (rc) {
+            unlink(f.path); /* not registered: it must not look synced */
+            tendo_error_prefix(&err, "%s could not be registered, the pods keep their data: ",
+                               f.path);
+        }
+    }
+    if (w)
+        tendo_writer_abort(w);
+    if (rc) {
+        for (size_t i = 0; i < n; i++) {
+            pod_state *p = &e->pods[m[i]->pod];
+            p->out->failed++;
+            p->incomplete = 1;
+            if (i == failed_member || n == 1) {
+                pod_problem(p, &err);
+            } else {
+                tendo_error partner;
+                tendo_error_clear(&partner);
+                tendo_error_set(&partner, err.code, "recording %u waits for its other foot: %s",
+                                m[i]->s->id, err.msg);
+                pod_problem(p, &partner);
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pod_state *p = &e->pods[m[i]->pod];
+        char spool[PATH_MAX];
+        if (spool_path(e, p->out->serial, m[i]->s->id, spool, sizeof spool, 0, NULL) == TENDO_OK)
+            unlink(spool);
+        snprintf(f.serial[i], sizeof f.serial[i], "%s", p->out->serial);
+        snprintf(f.side[i], sizeof f.side[i], "%s", p->out->side);
+        f.pod_session[i] = m[i]->s->id;
+        p->out->synced++;
+    }
+    tendo_sync_report *r = e->report;
+    tendo_sync_file *more = realloc(r->files, (r->nfiles + 1) * sizeof *r->files);
+    if (more) {
+        r->files = more;
+        r->files[r->nfiles++] = f;
+    }
+    if (!e->opt->keep)
+        for (size_t i = 0; i < n; i++)
+            erase_recording(e, &e->pods[m[i]->pod], m[i]->s->id, m[i]->s->size_bytes,
+                            m[i]->s->crc32);
+}
+
+/* ---------------------------------------------------------------- run */
+
+static int open_pods(engine *e, tendo_usb_found **found, size_t *nfound, tendo_error *err)
+{
+    int rc = tendo_usb_open(&e->usb, err);
+    if (rc == TENDO_OK)
+        rc = tendo_usb_find(e->usb, found, nfound, err);
+    if (rc)
+        return rc;
+    if (*nfound == 0)
+        return tendo_error_set(err, TENDO_EUNAVAIL,
+                               "no tendo pod is attached. Plug the pods in with their USB cables "
+                               "(both, after a run), check they are charged, then run 'tendo "
+                               "sync' again; 'tendo pods' lists what tendo sees");
+    e->report->pods = calloc(*nfound, sizeof *e->report->pods);
+    e->pods = calloc(*nfound, sizeof *e->pods);
+    if (!e->report->pods || !e->pods)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    e->npods = e->report->npods = *nfound;
+    for (size_t i = 0; i < *nfound; i++) {
+        tendo_usb_found *f = &(*found)[i];
+        pod_state *p = &e->pods[i];
+        p->out = &e->report->pods[i];
+        p->out->battery_pct = -1;
+        snprintf(p->out->where, sizeof p->out->where, "bus %u device %u", f->bus, f->address);
+        if (!f->pod) {
+            p->out->code = f->code;
+            snprintf(p->out->message, sizeof p->out->message, "%s", f->problem);
+            continue;
+        }
+        p->usb = f->pod;
+        snprintf(p->out->serial, sizeof p->out->serial, "%s", tendo_usb_pod_serial(f->pod));
+    }
+    /* Two pods with one serial would share a spool and ledger rows. */
+    for (size_t i = 0; i < e->npods; i++)
+        for (size_t j = i + 1; j < e->npods; j++)
+            if (e->pods[i].usb && e->pods[j].usb &&
+                !strcmp(e->pods[i].out->serial, e->pods[j].out->serial)) {
+                tendo_error dup;
+                tendo_error_clear(&dup);
+                tendo_error_set(&dup, TENDO_EDATA,
+                                "two attached pods both call themselves %s (%s and %s): neither "
+                                "was synced; unplug one and run tendo sync again",
+                                e->pods[i].out->serial, e->pods[i].out->where,
+                                e->pods[j].out->where);
+                pod_problem(&e->pods[i], &dup);
+                pod_problem(&e->pods[j], &dup);
+            }
+    return TENDO_OK;
+}
+
+int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, tendo_error *err)
+{
+    memset(report, 0, sizeof *report);
+    engine e;
+    memset(&e, 0, sizeof e);
+    e.opt = opt;
+    e.report = report;
+    tendo_usb_found *found = NULL;
+    size_t nfound = 0;
+    char sub[PATH_MAX];
+    int rc = join(e.home, sizeof e.home, err, "%s", opt->home);
+    if (rc == TENDO_OK)
+        rc = make_dir(e.home, err);
+    if (rc == TENDO_OK && (rc = join(sub, sizeof sub, err, "%s/sessions", e.home)) == TENDO_OK)
+        rc = make_dir(sub, err);
+    if (rc == TENDO_OK && (rc = join(sub, sizeof sub, err, "%s/spool", e.home)) == TENDO_OK)
+        rc = make_dir(sub, err);
+    if (rc == TENDO_OK)
+        rc = tendo_catalog_open(e.home, &e.cat, err);
+    if (rc == TENDO_OK && opt->athlete_id) {
+        tendo_athlete a;
+        rc = tendo_catalog_athlete_get(e.cat, opt->athlete_id, &a, err);
+    }
+    if (rc == TENDO_OK)
+        rc = open_pods(&e, &found, &nfound, err);
+
+    for (size_t i = 0; rc == TENDO_OK && i < e.npods; i++)
+        if (e.pods[i].usb && e.pods[i].out->code == TENDO_OK)
+            prepare_pod(&e, i);
+
+    sync_item *items = rc == TENDO_OK ? calloc(e.nrecs + 1, sizeof *items) : NULL;
+    if (rc == TENDO_OK && !items)
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    if (rc == TENDO_OK) {
+        for (size_t i = 0; i < e.nrecs; i++) {
+            const pod_state *p = &e.pods[e.recs[i].pod];
+            items[i].pod = e.recs[i].pod;
+            items[i].right = p->info.side == 1;
+            items[i].athlete = p->athlete;
+            items[i].start_us = map_one(&e.recs[i].map, e.recs[i].s->start_ticks);
+            items[i].end_us =
+                map_one(&e.recs[i].map, nominal_end_ticks(e.recs[i].s, p->info.tick_hz));
+        }
+        size_t groups = sync_plan_pairs(items, e.nrecs);
+        for (size_t g = 0; g < groups; g++) {
+            rec *m[2];
+            size_t n = 0;
+            for (size_t i = 0; i < e.nrecs && n < 2; i++)
+                if (items[i].group == g)
+                    m[n++] = &e.recs[i];
+            if (n == 2 && items[m[0] - e.recs].right) {
+                rec *t = m[0];
+                m[0] = m[1];
+                m[1] = t;
+            }
+            if (n)
+                write_group(&e, m, n);
+        }
+        for (size_t i = 0; i < e.npods; i++)
+            if (e.pods[i].usb && e.pods[i].out->code == TENDO_OK && !e.pods[i].incomplete)
+                anchor_pod(&e, &e.pods[i]);
+        for (size_t i = 0; i < e.npods && rc == TENDO_OK; i++)
+            if (e.pods[i].out->code != TENDO_OK)
+                rc = tendo_error_set(err, e.pods[i].out->code, "%s", e.pods[i].out->message);
+    }
+    free(items);
+    for (size_t i = 0; i < e.npods; i++)
+        free(e.pods[i].list);
+    free(e.pods);
+    free(e.recs);
+    tendo_usb_found_free(found, nfound);
+    tendo_usb_close(e.usb);
+    tendo_catalog_close(e.cat);
+    return rc;
+}
+
+void tendo_sync_report_free(tendo_sync_report *report)
+{
+    free(report->pods);
+    free(report->files);
+    memset(report, 0, sizeof *report);
+}

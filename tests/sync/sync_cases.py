@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+"""End-to-end cases of `tendo sync` and `tendo pods`: real libusb against
+emulated pods (tendo-podsim, umockdev), real HDF5 files, the real catalog.
+
+usage: sync_cases.py TENDO PODSIM SCRATCH CASE
+
+Each case simulates short runs (`tendo simulate`), loads them into emulated
+pods, syncs, and checks outcomes against the originals: samples bit-exact,
+times within 1 ms after the UTC mapping, one session per run, the ledger,
+what is left on the pods. Exit 0 when every check passes."""
+import glob
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+TENDO, PODSIM, SCRATCH, CASE = sys.argv[1:5]
+FAILS = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what, file=sys.stderr)
+    return cond
+
+
+def workdir(name):
+    d = os.path.join(SCRATCH, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def simulate(path, minutes, rate=1000, seed=1, hours_ago=6.0):
+    """A simulated run that started hours_ago before now: pods record before
+    they are synced, so their clocks map the run by interpolation between the
+    anchor and this sync's clock read (PROTOCOL.md 5), as in real life."""
+    if os.path.exists(path):
+        return path
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - hours_ago * 3600))
+    args = [TENDO, "simulate", "--out", path, "--minutes", str(minutes), "--rate", str(rate),
+            "--seed", str(seed), "--start", start]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def podsim_args(pods, faults=(), state=None, drift=None, compress=True, seed=1, anchor=None):
+    args = [PODSIM, "--seed", str(seed)]
+    for serial, side, files in pods:
+        args += ["--pod", "%s:%s:%s" % (serial, side, ",".join(files))]
+    for f in faults:
+        args += ["--fault", f]
+    if state:
+        args += ["--state", state]
+    if drift is not None:
+        args += ["--clock-drift", str(drift)]
+    if compress:
+        args += ["--compress"]
+    if anchor is not None:
+        args += ["--anchor", str(anchor)]
+    return args + ["--"]
+
+
+def run(pods, cmd, timeout=300, **kw):
+    """Runs cmd (a list) with the emulated pods attached."""
+    p = subprocess.run(podsim_args(pods, **kw) + cmd, capture_output=True, text=True,
+                       timeout=timeout)
+    return p
+
+
+def sync(home, pods, extra=(), **kw):
+    """tendo sync --json under the emulator: (exit code, JSON object, stderr)."""
+    p = run(pods, [TENDO, "sync", "--home", home, "--json"] + list(extra), **kw)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    obj = json.loads(lines[-1]) if lines else None
+    return p.returncode, obj, p.stderr
+
+
+def pods_json(pods, **kw):
+    p = run(pods, [TENDO, "pods", "--json"], **kw)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    return p.returncode, (json.loads(lines[-1]) if lines else None), p.stderr
+
+
+def catalog(home):
+    db = sqlite3.connect(os.path.join(home, "catalog.sqlite"))
+    sessions = db.execute("SELECT id, path FROM sessions ORDER BY start_utc").fetchall()
+    ledger = db.execute("SELECT pod_serial, pod_session, crc32, bytes, session_id, state "
+                        "FROM sync_ledger ORDER BY pod_serial, pod_session").fetchall()
+    ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+    db.close()
+    return sessions, ledger, ok
+
+
+def original(path, side):
+    with h5py.File(path, "r") as f:
+        for name, g in f["sensors"].items():
+            if g.attrs["side"] == side:
+                return {"time": g["time"][:], "accel": g["accel"][:], "gyro": g["gyro"][:],
+                        "status": g["status"][:], "rate": g.attrs["sample_rate_hz"],
+                        "accel_range_g": g.attrs["accel_range_g"]}
+    raise KeyError(side)
+
+
+def check_home(home, runs, keep=False, tol_us=1000):
+    """runs: list of [(serial, side, original file)], one list per expected
+    session file. Checks the catalog holds exactly these sessions, each pod's
+    samples bit-exact and times within tol_us of the originals, left and right
+    aligned, and the ledger. Returns the worst time error in µs."""
+    sessions, ledger, ok = catalog(home)
+    check(ok == "ok", "PRAGMA integrity_check: %s" % ok)
+    check(len(sessions) == len(runs), "%d sessions in the catalog, expected %d"
+          % (len(sessions), len(runs)))
+    finals = sorted(glob.glob(os.path.join(home, "sessions", "**", "*.h5"), recursive=True))
+    check(sorted(p for _, p in sessions) == finals,
+          "files under sessions/ %s are the registered ones %s" % (finals, sessions))
+    check(not glob.glob(os.path.join(home, "sessions", "**", ".*partial"), recursive=True),
+          "no .partial file left")
+    worst = 0.0
+    used = set()
+    for members in runs:
+        serials = sorted(m[0] for m in members)
+        match = None
+        for sid, path in sessions:
+            with h5py.File(path, "r") as f:
+                if sorted(f["sensors"].keys()) == serials:
+                    if match is None or sid not in used:
+                        match = (sid, path)
+                        if sid not in used:
+                            break
+        if not check(match is not None and match[0] not in used,
+                     "a session holds exactly pods %s" % serials):
+            continue
+        used.add(match[0])
+        with h5py.File(match[1], "r") as f:
+            check(f.attrs["source"] == "sync", "source attribute")
+            offsets = []
+            for serial, side, orig_path in members:
+                g = f["sensors"][serial]
+                o = original(orig_path, side)
+                check(g.attrs["side"] == side, "%s side" % serial)
+                check(g.attrs["sample_rate_hz"] == o["rate"], "%s rate" % serial)
+                check(g.attrs["accel_range_g"] == o["accel_range_g"], "%s range" % serial)
+                n = g["time"].shape[0]
+                if not check(n == o["time"].shape[0], "%s: %d samples, original %d"
+                             % (serial, n, o["time"].shape[0])):
+                    continue
+                check(np.array_equal(g["accel"][:], o["accel"]), "%s accel bit-exact" % serial)
+                check(np.array_equal(g["gyro"][:], o["gyro"]), "%s gyro bit-exact" % serial)
+                check(np.array_equal(g["status"][:], o["status"]), "%s status bit-exact" % serial)
+                d = g["time"][:].astype(np.int64) - o["time"]
+                err = float(np.max(np.abs(d)))
+                worst = max(worst, err)
+                check(err < tol_us, "%s: time error %.0f µs (limit %d)" % (serial, err, tol_us))
+                offsets.append(d)
+            if len(offsets) == 2:
+                # left/right alignment: the difference of the two pods' errors
+                n = min(len(offsets[0]), len(offsets[1]))
+                rel = np.abs(offsets[0][:n] - offsets[1][:n]).max()
+                check(rel < 1000, "left/right alignment error %.0f µs" % rel)
+        for serial, side, _ in members:
+            rows = [r for r in ledger if r[0] == serial and r[4] == match[0]]
+            check(len(rows) == 1, "one ledger row for %s in %s" % (serial, match[0]))
+            if rows:
+                check(rows[0][5] == ("committed" if keep else "erased"),
+                      "%s ledger state %s" % (serial, rows[0][5]))
+    return worst
+
+
+def pod_sessions(pods, state, **kw):
+    """Recordings on each pod; kw must repeat the sync's podsim options (the
+    clock drift changes the recordings' content, so their identity)."""
+    rc, obj, err = pods_json(pods, state=state, **kw)
+    check(rc == 0 and obj, "tendo pods: %d %s" % (rc, err))
+    return {p["serial"]: p["sessions"] for p in (obj or {}).get("pods", [])}
+
+
+# ------------------------------------------------------------------ cases
+
+def case_roundtrip_1pod():
+    d = workdir("rt1")
+    a = simulate(os.path.join(d, "a.h5"), 0.5, rate=200, seed=11)
+    b = simulate(os.path.join(d, "b.h5"), 0.5, rate=1600, seed=12, hours_ago=3)
+    home = os.path.join(d, "home")
+    pods = [("L0001A", "left", [a, b])]
+    rc, obj, err = sync(home, pods, compress=False)
+    check(rc == 0 and obj and obj["ok"], "sync: %d %s" % (rc, err))
+    check(obj and len(obj["files"]) == 2, "two files")
+    check_home(home, [[("L0001A", "left", a)], [("L0001A", "left", b)]])
+    check(not glob.glob(os.path.join(home, "spool", "*", "*")), "spool emptied")
+
+
+def case_roundtrip_2pods():
+    d = workdir("rt2")
+    runs = [simulate(os.path.join(d, "r%d.h5" % i), 0.5, rate=rate, seed=20 + i,
+                     hours_ago=30 - 10 * i)
+            for i, rate in enumerate([500, 1000, 1600])]
+    home = os.path.join(d, "home")
+    state = os.path.join(d, "state")
+    os.makedirs(state)
+    pods = [("L0001A", "left", runs), ("R0001A", "right", runs)]
+    rc, obj, err = sync(home, pods, state=state, drift=30)
+    check(rc == 0 and obj and obj["ok"], "sync: %d %s" % (rc, err))
+    print("clock read uncertainty (µs):", [p["clock_unc_us"] for p in obj["pods"]] if obj else "-")
+    check(obj and all(p["synced"] == 3 and p["erased"] == 3 for p in obj["pods"]),
+          "3 synced and erased per pod: %s" % (obj and obj["pods"]))
+    check_home(home, [[("L0001A", "left", r), ("R0001A", "right", r)] for r in runs])
+    left = pod_sessions(pods, state, drift=30)
+    check(left == {"L0001A": 0, "R0001A": 0}, "pods empty after sync: %s" % left)
+
+
+def case_plain_option():
+    """--plain asks compressing pods for plain frames; same outcome."""
+    d = workdir("plain")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=1000, seed=31)
+    home = os.path.join(d, "home")
+    pods = [("L1", "left", [r]), ("R1", "right", [r])]
+    rc, obj, err = sync(home, pods, extra=["--plain"], compress=True)
+    check(rc == 0, "sync --plain: %d %s" % (rc, err))
+    check_home(home, [[("L1", "left", r), ("R1", "right", r)]])
+
+
+def case_clock_2h():
+    """±50 ppm, 2-hour run (100 Hz keeps it fast): every sample within 1 ms,
+    left and right aligned within 1 ms."""
+    d = workdir("clock")
+    r = simulate(os.path.join(d, "long.h5"), 120, rate=100, seed=41, hours_ago=3)
+    # podsim runs the left pod fast and the right one slow: +50 and -50 ppm
+    for drift in (50,):
+        home = os.path.join(d, "home%d" % drift)
+        pods = [("L2H", "left", [r]), ("R2H", "right", [r])]
+        rc, obj, err = sync(home, pods, drift=drift)
+        check(rc == 0, "sync at %+d ppm: %d %s" % (drift, rc, err))
+        if obj:
+            drifts = sorted(p["drift_ppm"] for p in obj["pods"])
+            check(abs(drifts[0] + abs(drift)) < 5 and abs(drifts[1] - abs(drift)) < 5,
+                  "fitted drifts %s for ±%d ppm" % (drifts, abs(drift)))
+            check(all(p["anchored"] for p in obj["pods"]), "mapped through the anchor")
+        worst = check_home(home, [[("L2H", "left", r), ("R2H", "right", r)]])
+        print("drift %+d ppm: worst sample time error %.0f µs" % (drift, worst))
+
+
+def case_idempotence():
+    d = workdir("idem")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=500, seed=51)
+    home = os.path.join(d, "home")
+    state = os.path.join(d, "state")
+    os.makedirs(state)
+    pods = [("L3", "left", [r]), ("R3", "right", [r])]
+    # --keep, then again with --keep: nothing downloaded twice, nothing erased
+    for _ in range(2):
+        rc, obj, err = sync(home, pods, extra=["--keep"], state=state)
+        check(rc == 0, "sync --keep: %d %s" % (rc, err))
+    check(obj and all(p["synced"] == 0 and p["already_synced"] == 1 and p["erased"] == 0
+                      for p in obj["pods"]), "second --keep sync: %s" % (obj and obj["pods"]))
+    check_home(home, [[("L3", "left", r), ("R3", "right", r)]], keep=True)
+    check(pod_sessions(pods, state) == {"L3": 1, "R3": 1}, "--keep left the recordings")
+    # a plain sync now erases what is safely stored, downloads nothing
+    rc, obj, err = sync(home, pods, state=state)
+    check(rc == 0 and obj and all(p["bytes"] == 0 and p["erased"] == 1 for p in obj["pods"]),
+          "third sync erases only: %s %s" % (obj and obj["pods"], err))
+    rc, obj, err = sync(home, pods, state=state)
+    check(rc == 0 and obj and not obj["files"], "fourth sync: nothing to do")
+    check_home(home, [[("L3", "left", r), ("R3", "right", r)]])
+    check(pod_sessions(pods, state) == {"L3": 0, "R3": 0}, "erased")
+
+
+def case_no_pod():
+    d = workdir("nopod")
+    p = subprocess.run([TENDO, "sync", "--home", os.path.join(d, "home")], capture_output=True,
+                       text=True)
+    check(p.returncode == 69, "sync without pods exits 69, got %d" % p.returncode)
+    check("no tendo pod is attached" in p.stderr and "tendo pods" in p.stderr,
+          "says what to try: %s" % p.stderr)
+    p = subprocess.run([TENDO, "pods"], capture_output=True, text=True)
+    check(p.returncode == 69 and "no tendo pod" in p.stderr, "pods without pods: %d %s"
+          % (p.returncode, p.stderr))
+    p = subprocess.run([TENDO, "sync", "--bogus"], capture_output=True, text=True)
+    check(p.returncode == 64 and "--bogus" in p.stderr, "unknown option: %d" % p.returncode)
+    p = subprocess.run([TENDO, "sync", "--athlete", "../x"], capture_output=True, text=True)
+    check(p.returncode == 64, "bad athlete id refused: %d" % p.returncode)
+
+
+def case_pods():
+    d = workdir("pods")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=500, seed=61)
+    pods = [("L4", "left", [r, r]), ("R4", "right", [r])]
+    rc, obj, err = pods_json(pods)
+    check(rc == 0 and obj, "tendo pods --json: %d %s" % (rc, err))
+    got = {p["serial"]: p for p in (obj or {}).get("pods", [])}
+    check(set(got) == {"L4", "R4"}, "both pods listed: %s" % list(got))
+    if set(got) == {"L4", "R4"}:
+        check(got["L4"]["sessions"] == 2 and got["R4"]["sessions"] == 1, "session counts")
+        check(got["L4"]["side"] == "left" and got["R4"]["side"] == "right", "sides")
+        check(got["L4"]["bytes"] > got["R4"]["bytes"] > 0, "bytes")
+    p = run(pods, [TENDO, "pods"])
+    check(p.returncode == 0 and "L4" in p.stdout and "SERIAL" in p.stdout, "table: %s" % p.stdout)
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    if CASE not in CASES:
+        print("unknown case %s; cases: %s" % (CASE, " ".join(sorted(CASES))), file=sys.stderr)
+        sys.exit(2)
+    os.makedirs(SCRATCH, exist_ok=True)
+    CASES[CASE]()
+    if FAILS:
+        print("%s: %d check(s) failed" % (CASE, len(FAILS)), file=sys.stderr)
+        sys.exit(1)
+    print("%s: all checks passed" % CASE)
