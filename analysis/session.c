@@ -619,7 +619,8 @@ int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error 
     free(s->bouts);
     s->bouts = NULL;
     s->nbouts = 0;
-    qsort(s->e, s->n, sizeof *s->e, by_ic);
+    if (s->n) /* qsort's base must not be NULL, even for 0 elements (UBSan) */
+        qsort(s->e, s->n, sizeof *s->e, by_ic);
     if (!s->corrected) {
         correct_biases(s);
         s->corrected = 1;

@@ -716,7 +716,8 @@ int tendo_tr_compute(const tendo_tr_config *cfg, const char *athlete_id,
     for (size_t k = 0; k < nruns; k++)
         if (runs[k].day >= first_day && runs[k].day <= last_day)
             r->runs[r->nruns++] = runs[k];
-    qsort(x.fl.f, x.fl.len, sizeof *x.fl.f, cmp_flag);
+    if (x.fl.len) /* qsort's base must not be NULL, even for 0 elements (UBSan) */
+        qsort(x.fl.f, x.fl.len, sizeof *x.fl.f, cmp_flag);
     for (size_t k = 0; k < x.fl.len; k++)
         if (x.fl.f[k].day >= first_day && x.fl.f[k].day <= last_day)
             r->flags[r->nflags++] = x.fl.f[k];

@@ -187,7 +187,7 @@ static int slot_by_name(const char *name)
 static const char *shown(const char *text, char out[40])
 {
     size_t i = 0;
-    for (; text[i] && i < 32; i++)
+    for (; i < 32 && text[i]; i++)
         out[i] = isprint((unsigned char)text[i]) ? text[i] : '?';
     strcpy(out + i, text[i] ? "..." : "");
     return out;

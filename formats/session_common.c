@@ -123,7 +123,7 @@ int tendo_time_parse_iso(const char *text, int64_t *time_us, tendo_error *err)
     }
     int offset_min = 0;
     if (ok && (*p == '+' || *p == '-')) {
-        int sign = *p == '-' ? -1 : 1, oh, om;
+        int sign = *p == '-' ? -1 : 1, oh = 0, om = 0;
         p++;
         ok = read_digits(&p, 2, &oh) && (*p == ':' ? (p++, 1) : 1) && read_digits(&p, 2, &om);
         offset_min = sign * (oh * 60 + om);
@@ -153,7 +153,16 @@ int tendo_time_parse_iso(const char *text, int64_t *time_us, tendo_error *err)
 
 static void quiet_once(void)
 {
+    /* When a write fails (disk full), H5Fclose fails too and leaves the
+     * file half-closed; HDF5's own atexit clean-up then crashes on it,
+     * turning exit 74 into a SIGSEGV. tendo closes every file itself, so it
+     * keeps HDF5 from registering that clean-up (this must be the first
+     * HDF5 call; a no-op otherwise). */
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    /* A hostile file can name any filter id; HDF5 would then dlopen()
+     * plugins from HDF5_PLUGIN_PATH. tendo uses built-in filters only. */
+    H5PLset_loading_state(0);
 }
 
 void tendo_h5_quiet(void)

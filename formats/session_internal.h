@@ -36,7 +36,9 @@ typedef H5L_info_t tendo_link_info;
 #define TENDO_ITERATE_LINKS H5Literate
 #endif
 
-/* Silences HDF5's automatic error printing; idempotent. */
+/* Prepares HDF5 for tendo, once per process: silences its automatic error
+ * printing and stops it from loading filter plugins a file names.
+ * Idempotent. */
 void tendo_h5_quiet(void);
 
 /* Sets err like tendo_error_set and appends the innermost HDF5 error

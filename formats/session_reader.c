@@ -141,6 +141,55 @@ static herr_t collect_name(hid_t g, const char *name, const tendo_link_info *inf
     return list->count > TENDO_MAX_PODS ? 1 : 0;
 }
 
+/* Checks how a dataset is stored, before any sample is read: its bytes
+ * must be in this file (no external raw files, no virtual dataset mapping
+ * other files: either would let a crafted session read, and `tendo export`
+ * write out, any local file or block on a FIFO), and its filters must be
+ * tendo knows: deflate, shuffle, fletcher32, each at most once. HDF5 1.10
+ * inflates a chunk for as long as its stream goes on (and will not let its
+ * deflate filter be replaced): deflate once expands at most ~1032x the
+ * stored bytes, deflate twice ~10^6x (a 500-byte chunk claiming 256 MiB),
+ * so a second deflate is refused. SECURITY.md lists what remains. */
+static int check_storage(tendo_reader *r, const pod_reader *p, const char *name, hid_t dcpl,
+                         tendo_error *err)
+{
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    if (layout != H5D_CHUNKED && layout != H5D_CONTIGUOUS && layout != H5D_COMPACT)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s is a virtual dataset (its samples live in "
+                               "other files); tendo reads samples stored in the file itself",
+                               r->path, p->meta.serial, name);
+    if (H5Pget_external_count(dcpl) != 0)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s keeps its samples in an external file; "
+                               "tendo reads samples stored in the file itself",
+                               r->path, p->meta.serial, name);
+    int nfilters = H5Pget_nfilters(dcpl);
+    unsigned seen = 0;
+    for (int i = 0; i < nfilters; i++) {
+        unsigned flags = 0, cd[8];
+        size_t ncd = sizeof cd / sizeof cd[0];
+        char fname[64] = "";
+        H5Z_filter_t id =
+            H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
+        unsigned bit = id == H5Z_FILTER_DEFLATE     ? 1u
+                       : id == H5Z_FILTER_SHUFFLE   ? 2u
+                       : id == H5Z_FILTER_FLETCHER32 ? 4u
+                                                     : 0u;
+        if (bit == 0 || (seen & bit))
+            return tendo_error_set(err, TENDO_EDATA,
+                                   "%s: /sensors/%s/%s is compressed with HDF5 filter %d%s%s%s; "
+                                   "tendo reads deflate, shuffle and fletcher32, each once",
+                                   r->path, p->meta.serial, name, (int)id, fname[0] ? " (" : "",
+                                   fname, fname[0] ? ")" : "");
+        seen |= bit;
+    }
+    if (nfilters < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/%s: unreadable filter list",
+                             r->path, p->meta.serial, name);
+    return TENDO_OK;
+}
+
 /* Opens a dataset and checks rank, column count and element class. */
 static int open_dataset(tendo_reader *r, pod_reader *p, int which, const char *name, int cols,
                         tendo_error *err)
@@ -173,6 +222,11 @@ static int open_dataset(tendo_reader *r, pod_reader *p, int which, const char *n
                                r->path, p->meta.serial, name, (unsigned long long)dims[0],
                                TENDO_MAX_SAMPLES);
     hid_t dcpl = H5Dget_create_plist(ds);
+    int rc = check_storage(r, p, name, dcpl, err);
+    if (rc != TENDO_OK) {
+        H5Pclose(dcpl);
+        return rc;
+    }
     if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
         hsize_t chunk[2] = {1, 1};
         H5Pget_chunk(dcpl, 2, chunk);
@@ -365,15 +419,50 @@ static int open_pods(tendo_reader *r, tendo_error *err)
     return rc;
 }
 
-int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err)
+/* HDF5's signature; a superblock sits at byte 0, 512, 1024, 2048, ... */
+static int image_has_signature(const unsigned char *image, size_t size)
 {
-    *out = NULL;
-    tendo_h5_quiet();
-    tendo_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-    snprintf(r->path, sizeof r->path, "%s", path);
-    int rc = open_file(r, err);
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (size_t at = 0; at + sizeof sig <= size; at = at ? 2 * at : 512)
+        if (!memcmp(image + at, sig, sizeof sig))
+            return 1;
+    return 0;
+}
+
+/* Opens a file image with the core (in-memory) driver. HDF5 refuses an image
+ * whose name exists on disk and treats two open files of one name as the
+ * same file, so the internal name is unique and can never exist ("/dev/null"
+ * is not a directory); r->path keeps the caller's name for messages. */
+static int open_image(tendo_reader *r, const void *image, size_t size, tendo_error *err)
+{
+    static unsigned serial;
+    if (!image || !image_has_signature(image, size))
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: not an HDF5 file (no HDF5 signature); tendo reads session "
+                               "files written by tendo sync, import or simulate",
+                               r->path);
+    char name[64];
+    snprintf(name, sizeof name, "/dev/null/tendo-image-%u", ++serial);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, 64 * 1024, 0) < 0 ||
+        H5Pset_file_image(fapl, (void *)(uintptr_t)image, size) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return tendo_h5_fail(err, TENDO_EINTERNAL, "%s: cannot set up an in-memory file",
+                             r->path);
+    }
+    r->file = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (r->file < 0)
+        return tendo_h5_fail(err, TENDO_EDATA,
+                             "%s: the HDF5 file is damaged or truncated and cannot be opened",
+                             r->path);
+    return TENDO_OK;
+}
+
+/* The checks after the file is open, shared by both entry points. */
+static int finish_open(tendo_reader **out, tendo_reader *r, int rc, tendo_error *err)
+{
     if (rc == TENDO_OK)
         rc = read_root(r, err);
     if (rc == TENDO_OK)
@@ -384,6 +473,34 @@ int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err)
     }
     *out = r;
     return TENDO_OK;
+}
+
+static tendo_reader *reader_new(const char *name)
+{
+    tendo_h5_quiet();
+    tendo_reader *r = calloc(1, sizeof *r);
+    if (r)
+        snprintf(r->path, sizeof r->path, "%s", name ? name : "(memory)");
+    return r;
+}
+
+int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err)
+{
+    *out = NULL;
+    tendo_reader *r = reader_new(path);
+    if (!r)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return finish_open(out, r, open_file(r, err), err);
+}
+
+int tendo_reader_open_image(tendo_reader **out, const void *image, size_t size,
+                            const char *name, tendo_error *err)
+{
+    *out = NULL;
+    tendo_reader *r = reader_new(name);
+    if (!r)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return finish_open(out, r, open_image(r, image, size, err), err);
 }
 
 const tendo_session_meta *tendo_reader_meta(const tendo_reader *r)

@@ -100,13 +100,12 @@ static int scan_pod(tendo_reader *r, const char *path, size_t pod, scan_buffers 
     return TENDO_OK;
 }
 
-int tendo_validate(const char *path, tendo_report *report, tendo_error *err)
+/* Scans an open reader; closes it whatever the outcome. */
+static int validate_reader(tendo_reader *r, const char *name, tendo_report *report,
+                           tendo_error *err)
 {
-    tendo_reader *r = NULL;
-    int rc = tendo_reader_open(&r, path, err);
-    if (rc != TENDO_OK)
-        return rc;
-    tendo_report local;
+    int rc = TENDO_OK;
+    tendo_report local = {0};
     tendo_report *rep = report ? report : &local;
     memset(rep, 0, sizeof *rep);
     scan_buffers *b = malloc(sizeof *b);
@@ -114,10 +113,25 @@ int tendo_validate(const char *path, tendo_report *report, tendo_error *err)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     rep->pods = tendo_reader_pod_count(r);
     for (size_t i = 0; rc == TENDO_OK && i < rep->pods; i++)
-        rc = scan_pod(r, path, i, b, &rep->pod[i], err);
+        rc = scan_pod(r, name, i, b, &rep->pod[i], err);
     rep->has_analysis = tendo_reader_exists(r, "/analysis");
     rep->has_truth = tendo_reader_exists(r, "/truth");
     free(b);
     tendo_reader_close(r);
     return rc;
+}
+
+int tendo_validate(const char *path, tendo_report *report, tendo_error *err)
+{
+    tendo_reader *r = NULL;
+    int rc = tendo_reader_open(&r, path, err);
+    return rc != TENDO_OK ? rc : validate_reader(r, path, report, err);
+}
+
+int tendo_validate_image(const void *image, size_t size, const char *name,
+                         tendo_report *report, tendo_error *err)
+{
+    tendo_reader *r = NULL;
+    int rc = tendo_reader_open_image(&r, image, size, name, err);
+    return rc != TENDO_OK ? rc : validate_reader(r, name ? name : "(memory)", report, err);
 }

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -791,11 +793,43 @@ static herr_t copy_member(hid_t src_root, const char *name, const tendo_link_inf
     return H5Ocopy(src_root, name, w->file, name, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
 }
 
+/* The update copies the whole recording; HDF5 1.10 can crash inside
+ * H5Ocopy when a write fails half-way (disk full), so the room for a copy of
+ * path's size is checked first: free space, and the file size limit
+ * (RLIMIT_FSIZE, `ulimit -f`). A disk that fills during the copy can still
+ * hit HDF5's bug (SECURITY.md); the original stays untouched either way. */
+static int check_room(const char *path, tendo_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return TENDO_OK; /* the reader reports a missing file */
+    double need = (double)st.st_size * 1.05 + 1e6; /* plus the new /analysis */
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+        (double)lim.rlim_cur < need)
+        return tendo_error_set(err, TENDO_EIO,
+                               "%s: updating it needs a %.0f MB copy, above this process's "
+                               "file size limit of %.1f MB (ulimit -f); the file is unchanged",
+                               path, need / 1e6, (double)lim.rlim_cur / 1e6);
+    char dir_buf[PATH_MAX];
+    snprintf(dir_buf, sizeof dir_buf, "%s", path);
+    struct statvfs vfs;
+    if (statvfs(dirname(dir_buf), &vfs) == 0 && (double)vfs.f_bavail * vfs.f_frsize < need)
+        return tendo_error_set(err, TENDO_EIO,
+                               "%s: updating it needs %.0f MB free beside it, the disk has "
+                               "%.0f MB; free some space and run again (the file is unchanged)",
+                               path, need / 1e6, (double)vfs.f_bavail * vfs.f_frsize / 1e6);
+    return TENDO_OK;
+}
+
 int tendo_writer_open_update(tendo_writer **out, const char *path, tendo_error *err)
 {
     *out = NULL;
     tendo_reader *r = NULL;
-    int rc = tendo_reader_open(&r, path, err);
+    int rc = check_room(path, err);
+    if (rc != TENDO_OK)
+        return rc;
+    rc = tendo_reader_open(&r, path, err);
     if (rc != TENDO_OK)
         return rc;
     tendo_session_meta meta = *tendo_reader_meta(r);

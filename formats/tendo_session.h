@@ -172,6 +172,11 @@ typedef struct tendo_reader tendo_reader;
  * every pod's attributes, dataset types, shapes and matching lengths.
  * Per-sample content is checked by tendo_validate. */
 int tendo_reader_open(tendo_reader **out, const char *path, tendo_error *err);
+/* The same for a whole file held in memory (image[0, size), copied by
+ * HDF5's core driver; nothing touches the disk). name only labels messages.
+ * Used by the fuzz targets (fuzz/) and for files that arrive as bytes. */
+int tendo_reader_open_image(tendo_reader **out, const void *image, size_t size,
+                            const char *name, tendo_error *err);
 void tendo_reader_close(tendo_reader *r);
 
 const tendo_session_meta *tendo_reader_meta(const tendo_reader *r);
@@ -219,6 +224,9 @@ typedef struct tendo_report {
 /* Streams every sample of every pod: structure as tendo_reader_open, then
  * time strictly increasing, finite float values. Fills report (may be NULL). */
 int tendo_validate(const char *path, tendo_report *report, tendo_error *err);
+/* tendo_validate of a file image in memory (see tendo_reader_open_image). */
+int tendo_validate_image(const void *image, size_t size, const char *name,
+                         tendo_report *report, tendo_error *err);
 
 #ifdef __cplusplus
 }

@@ -30,7 +30,7 @@
 
 #include "pod_emu_device.h"
 
-#define BUS_NUMBER      1
+#define BUS_NUMBER      1u
 #define FIRST_DEVNUM    2    /* 1 is the root hub on a real bus */
 #define FIFO_PAGE       4096 /* one pipe buffer slot (a page) */
 #define USB_SPEED_HIGH_ 3    /* enum usb_device_speed: USB_SPEED_HIGH */

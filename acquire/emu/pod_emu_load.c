@@ -139,7 +139,7 @@ static int16_t to_counts(double si, double per_count)
 static void copy_text(char dst[TENDO_POD_TEXT_MAX + 1], const char *src)
 {
     size_t n = 0;
-    for (; src[n] && n < TENDO_POD_TEXT_MAX; n++)
+    for (; n < TENDO_POD_TEXT_MAX && src[n]; n++)
         dst[n] = src[n] >= 0x20 && src[n] <= 0x7E ? src[n] : '?';
     if (n)
         dst[n] = '\0';

@@ -9,6 +9,8 @@ contain. Run again after a format change:
 import os
 import sys
 
+import zlib
+
 import h5py
 import numpy as np
 
@@ -17,8 +19,8 @@ N = 200
 EXPECTED = []
 
 
-def good(path, storage="int16", version=1):
-    with h5py.File(path, "w") as f:
+def good(path, storage="int16", version=1, libver="earliest"):
+    with h5py.File(path, "w", libver=libver) as f:
         f.attrs["tendo_format"] = "tendo.session"
         f.attrs["tendo_format_version"] = version
         f.attrs["session_id"] = "00000000-0000-4000-8000-00000000bad0"
@@ -52,9 +54,9 @@ def good(path, storage="int16", version=1):
         g.create_dataset("status", data=np.zeros(N, np.uint8))
 
 
-def case(name, code, fragment, breaker=None, storage="int16"):
+def case(name, code, fragment, breaker=None, storage="int16", libver="earliest"):
     path = os.path.join(OUT, name)
-    good(path, storage)
+    good(path, storage, libver=libver)
     if breaker:
         breaker(path)
     EXPECTED.append((name, code, fragment))
@@ -99,6 +101,108 @@ def clip_and_gap(f):
     st[150] |= 4               # gap flagged by the pod (spacing unchanged)
     t[120:] += 35000           # a 35 ms hole after sample 119
     g["accel"][...], g["gyro"][...], g["status"][...], g["time"][...] = a, gy, st, t
+
+
+def unwritten(f, path, shape, dtype):
+    """Replaces a dataset with a chunked one of any claimed shape and no
+    stored chunk: the file stays tiny whatever the dimensions say."""
+    attrs = dict(f[path].attrs)
+    del f[path]
+    d = f.create_dataset(path, shape=shape, dtype=dtype, chunks=(1024,) + shape[1:],
+                         maxshape=(None,) + shape[1:])
+    for k, v in attrs.items():
+        d.attrs[k] = v
+
+
+def absurd_dims(f):
+    """2^62 samples: bytes = 2^62 x 3 x 2 overflows 64 bits."""
+    for name, cols, dtype in (("time", (), np.int64), ("accel", (3,), np.int16),
+                              ("gyro", (3,), np.int16), ("status", (), np.uint8)):
+        unwritten(f, "sensors/P1/" + name, (2**62,) + cols, dtype)
+
+
+def chunk_stream(f, stored, nfilters):
+    """status rewritten with deflate applied nfilters times and one chunk
+    whose stored bytes are `stored` (a zlib stream), written directly. The
+    chunk is nominally 1 MiB (HDF5 will not store a chunk larger than its
+    nominal size can encode); the dataset holds 200 samples of it."""
+    g = f["sensors/P1"]
+    del g["status"]
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk((1 << 20,))
+    for _ in range(nfilters):
+        dcpl.set_deflate(1)
+    space = h5py.h5s.create_simple((N,), (h5py.h5s.UNLIMITED,))
+    ds = h5py.h5d.create(g.id, b"status", h5py.h5t.STD_U8LE, space, dcpl=dcpl)
+    ds.write_direct_chunk((0,), stored, 0)
+
+
+def double_deflate(f):
+    """256 MiB of zeros compressed twice: ~500 stored bytes."""
+    chunk_stream(f, zlib.compress(zlib.compress(bytes(256 << 20), 9), 9), 2)
+
+
+def deflate_bomb(f):
+    """A chunk whose stream inflates to 80 MiB (> tendo's 64 MiB)."""
+    chunk_stream(f, zlib.compress(bytes(80 << 20), 9), 1)
+
+
+def external_storage(f):
+    replace(f, "sensors/P1/accel", None, shape=(N, 3), dtype=np.int16,
+            external=[("accel-samples.raw", 0, N * 6)])
+
+
+def virtual_accel(f):
+    layout = h5py.VirtualLayout(shape=(N, 3), dtype=np.int16)
+    layout[:] = h5py.VirtualSource("elsewhere.h5", "accel", shape=(N, 3))
+    attrs = dict(f["sensors/P1/accel"].attrs)
+    del f["sensors/P1/accel"]
+    d = f["sensors/P1"].create_virtual_dataset("accel", layout, fillvalue=0)
+    for k, v in attrs.items():
+        d.attrs[k] = v
+
+
+def deep_groups(f):
+    g = f["sensors/P1"]
+    for _ in range(100):
+        g = g.create_group("deeper")
+    g["back_to_root"] = f["/"]          # and a hard-link cycle at the bottom
+
+
+def hostile_cases():
+    """Crafted files (issue 7): absurd sizes, wrong types, links, huge
+    attributes, compressed data that expands enormously, samples kept
+    outside the file. Each is refused before anything big is allocated."""
+    case("absurd-dims.h5", 65, "claims 4611686018427387904 samples", edit(absurd_dims))
+    case("time-int32.h5", 65, "/sensors/P1/time has an unexpected element type",
+         edit(lambda f: replace(f, "sensors/P1/time", np.arange(N, dtype=np.int32))))
+    case("accel-float16.h5", 65, "/sensors/P1/accel has an unexpected element type",
+         edit(lambda f: replace(f, "sensors/P1/accel", np.zeros((N, 3), np.float16))))
+    case("rate-text.h5", 65, "sample_rate_hz must be a number",
+         edit(lambda f: f["sensors/P1"].attrs.__setitem__("sample_rate_hz", "100")))
+    case("rate-array-64k.h5", 65, "sample_rate_hz must be a number",
+         edit(lambda f: f["sensors/P1"].attrs.__setitem__("sample_rate_hz",
+                                                           np.full(8000, 100.0))))
+    case("start-time-70k-string.h5", 65, "start_time_utc",
+         edit(lambda f: f.attrs.__setitem__("start_time_utc",
+                                            np.bytes_(b"2026-01-01T00:00:00Z" + b" " * 70000))),
+         libver="latest")  # attributes over 64 KiB need the newer (dense) storage
+    case("hard-link-cycle.h5", 65, "/sensors/P2: attribute side must be",
+         edit(lambda f: f["sensors"].__setitem__("P2", f["sensors"])))
+    case("deep-groups-and-cycle.h5", 0, "P1", edit(deep_groups))
+    case("external-link.h5", 65, "soft/external links",
+         edit(lambda f: f["sensors"].__setitem__("P2", h5py.ExternalLink("/etc/passwd", "/"))))
+    case("external-storage.h5", 65, "keeps its samples in an external file",
+         edit(external_storage))
+    case("virtual-dataset.h5", 65, "is a virtual dataset", edit(virtual_accel))
+    case("lzf-filter.h5", 65, "compressed with HDF5 filter 32000",
+         edit(lambda f: replace(f, "sensors/P1/status", np.zeros(N, np.uint8), chunks=(N,),
+                                compression="lzf")))
+    case("double-deflate.h5", 65, "compressed with HDF5 filter 1", edit(double_deflate))
+    # HDF5 inflates the whole stream and keeps the first 200 bytes: the file
+    # reads (exit 0) with ~80 MiB at the peak, bounded by ~1032x the stored
+    # chunk (a single deflate's limit; SECURITY.md).
+    case("deflate-bomb-80mib.h5", 0, "P1", edit(deflate_bomb))
 
 
 def main():
@@ -159,6 +263,8 @@ def main():
          edit(lambda f: replace(f, "sensors/P1/status", np.zeros(N, np.uint8),
                                 chunks=(100_000_000,), maxshape=(None,),
                                 compression="gzip")))
+
+    hostile_cases()
 
     with open(os.path.join(OUT, "expected.tsv"), "w") as fh:
         fh.write("# file\texit\tmessage fragment (written by make_bad_corpus.py)\n")
