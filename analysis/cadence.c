@@ -44,7 +44,7 @@ struct tendo_an_cadence {
     size_t dec, nacc;
     double acc[3];
     float *ring; /* last n decimated 3-axis samples */
-    size_t n, hop, count, since;
+    size_t n, hop, count, since, slot;
     double *hann, *in, *psd, *avg;
     double **hist; /* the last AVERAGED periodograms */
     size_t nbins, m, hist_n, hist_head;
@@ -109,13 +109,15 @@ int tendo_an_cadence_new(tendo_an_cadence **out, double fs_hz, tendo_error *err)
         ok = (c->hist[k] = malloc(c->nbins * sizeof **c->hist)) != NULL;
     if (ok) {
         an_fftw_lock();
-        c->plan = fftw_plan_dft_r2c_1d((int)c->m, c->in, c->out, FFTW_ESTIMATE);
+        c->plan = fftw_plan_dft_r2c_1d((int)c->m, c->in, c->out,
+                                       FFTW_ESTIMATE | FFTW_PRESERVE_INPUT);
         an_fftw_unlock();
     }
     if (!ok || !c->plan) {
         tendo_an_cadence_free(c);
         return tendo_error_set(err, TENDO_EINTERNAL, "cadence: out of memory");
     }
+    memset(c->in, 0, c->m * sizeof *c->in); /* the zero padding, written once */
     for (size_t i = 0; i < c->n; i++) /* Hann (Welch 1967; Harris 1978) */
         c->hann[i] = 0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)(c->n - 1));
     *out = c;
@@ -137,13 +139,17 @@ static int emit(tendo_an_cadence *c)
     /* this segment's periodogram, summed over the three axes */
     memset(c->psd, 0, c->nbins * sizeof *c->psd);
     size_t first = c->count - c->n; /* decimated index of the segment's start */
+    /* the ring holds exactly the segment: it starts at slot first % n */
+    size_t r0 = first % c->n;
     for (int ax = 0; ax < 3; ax++) {
         double mean = 0;
-        for (size_t i = 0; i < c->n; i++)
-            mean += c->ring[3 * ((first + i) % c->n) + ax];
+        for (size_t i = 0, j = r0; i < c->n; i++, j = j + 1 == c->n ? 0 : j + 1)
+            mean += c->ring[3 * j + ax];
         mean /= (double)c->n;
-        for (size_t i = 0; i < c->m; i++)
-            c->in[i] = i < c->n ? (c->ring[3 * ((first + i) % c->n) + ax] - mean) * c->hann[i] : 0;
+        /* in[n..m) stays zero from creation: an out-of-place r2c plan
+         * preserves its input (FFTW 3 manual, "Planner Flags") */
+        for (size_t i = 0, j = r0; i < c->n; i++, j = j + 1 == c->n ? 0 : j + 1)
+            c->in[i] = (c->ring[3 * j + ax] - mean) * c->hann[i];
         fftw_execute(c->plan);
         for (size_t k = 0; k < c->nbins; k++)
             c->psd[k] += c->out[k][0] * c->out[k][0] + c->out[k][1] * c->out[k][1];
@@ -197,25 +203,35 @@ static int emit(tendo_an_cadence *c)
 
 int tendo_an_cadence_push(tendo_an_cadence *c, const float *gyro, size_t n, tendo_error *err)
 {
+    /* the block sums in locals: this loop sees every sample */
+    double s0 = c->acc[0], s1 = c->acc[1], s2 = c->acc[2];
+    size_t nacc = c->nacc;
+    int rc = TENDO_OK;
     for (size_t i = 0; i < n; i++) {
-        for (int k = 0; k < 3; k++)
-            c->acc[k] += gyro[3 * i + k];
-        if (++c->nacc < c->dec)
+        s0 += gyro[3 * i];
+        s1 += gyro[3 * i + 1];
+        s2 += gyro[3 * i + 2];
+        if (++nacc < c->dec)
             continue;
-        float *slot = c->ring + 3 * (c->count % c->n);
-        for (int k = 0; k < 3; k++) {
-            slot[k] = (float)(c->acc[k] / (double)c->dec);
-            c->acc[k] = 0;
-        }
-        c->nacc = 0;
+        float *slot = c->ring + 3 * c->slot;
+        c->slot = c->slot + 1 == c->n ? 0 : c->slot + 1; /* count % n */
+        slot[0] = (float)(s0 / (double)c->dec);
+        slot[1] = (float)(s1 / (double)c->dec);
+        slot[2] = (float)(s2 / (double)c->dec);
+        s0 = s1 = s2 = 0;
+        nacc = 0;
         c->count++;
         if (c->count >= c->n && ++c->since >= c->hop) {
             c->since = 0;
-            if (emit(c) != 0)
-                return tendo_error_set(err, TENDO_EINTERNAL, "cadence: out of memory");
+            if (emit(c) != 0) {
+                rc = tendo_error_set(err, TENDO_EINTERNAL, "cadence: out of memory");
+                break;
+            }
         }
     }
-    return TENDO_OK;
+    c->acc[0] = s0, c->acc[1] = s1, c->acc[2] = s2;
+    c->nacc = nacc;
+    return rc;
 }
 
 int tendo_an_cadence_next(tendo_an_cadence *c, tendo_an_cadence_est *e)

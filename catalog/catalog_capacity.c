@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "catalog_internal.h"
-#include "tendo_array.h"
 #include "tendo_catalog_capacity.h"
 
 static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
@@ -103,6 +102,24 @@ int tendo_catalog_capacity_add(tendo_catalog *c, tendo_catalog_capacity *t, tend
     return cat_release(c, err);
 }
 
+static int fill_test(sqlite3_stmt *st, void *row)
+{
+    tendo_catalog_capacity *t = row;
+    t->id = sqlite3_column_int64(st, 0);
+    cat_column_text(st, 1, t->athlete_id, sizeof t->athlete_id);
+    cat_column_text(st, 2, t->date, sizeof t->date);
+    cat_column_text(st, 3, t->session_id, sizeof t->session_id);
+    cat_column_text(st, 4, t->path, sizeof t->path);
+    t->left_reps = sqlite3_column_int(st, 5);
+    t->right_reps = sqlite3_column_int(st, 6);
+    t->left_height_m = column_real_or_nan(st, 7);
+    t->right_height_m = column_real_or_nan(st, 8);
+    t->ratio = column_real_or_nan(st, 9);
+    cat_column_text(st, 10, t->note, sizeof t->note);
+    cat_column_text(st, 11, t->added_utc, sizeof t->added_utc);
+    return 0;
+}
+
 int tendo_catalog_capacity_list(tendo_catalog *c, const char *athlete_id,
                                 tendo_catalog_capacity **out, size_t *n, tendo_error *err)
 {
@@ -118,37 +135,9 @@ int tendo_catalog_capacity_list(tendo_catalog *c, const char *athlete_id,
     if (!st)
         return err ? err->code : TENDO_EINTERNAL;
     cat_bind_text_or_null(st, 1, athlete_id);
-    size_t cap = 0;
-    int src, rc = TENDO_OK;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        tendo_catalog_capacity *a = tendo_array_reserve(*out, &cap, *n, sizeof *a, 16);
-        if (!a) {
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-            break;
-        }
-        *out = a;
-        tendo_catalog_capacity *t = &a[(*n)++];
-        memset(t, 0, sizeof *t);
-        t->id = sqlite3_column_int64(st, 0);
-        cat_column_text(st, 1, t->athlete_id, sizeof t->athlete_id);
-        cat_column_text(st, 2, t->date, sizeof t->date);
-        cat_column_text(st, 3, t->session_id, sizeof t->session_id);
-        cat_column_text(st, 4, t->path, sizeof t->path);
-        t->left_reps = sqlite3_column_int(st, 5);
-        t->right_reps = sqlite3_column_int(st, 6);
-        t->left_height_m = column_real_or_nan(st, 7);
-        t->right_height_m = column_real_or_nan(st, 8);
-        t->ratio = column_real_or_nan(st, 9);
-        cat_column_text(st, 10, t->note, sizeof t->note);
-        cat_column_text(st, 11, t->added_utc, sizeof t->added_utc);
-    }
-    if (rc == TENDO_OK && src != SQLITE_DONE)
-        rc = cat_fail(c, src, "reading the capacity tests", err);
-    sqlite3_finalize(st);
-    if (rc != TENDO_OK) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
+    void *rows = NULL;
+    int rc = cat_collect(c, st, sizeof **out, fill_test, NULL, &rows, n,
+                         "reading the capacity tests", err);
+    *out = rows;
     return rc;
 }

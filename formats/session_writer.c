@@ -39,6 +39,9 @@ typedef struct pod_writer {
     unsigned char *accel, *gyro;
     uint8_t *status;
     uint32_t crc[DS_COUNT];
+    /* updates: each raw dataset's fingerprint in the original (chunk_print) */
+    uint32_t print[DS_COUNT];
+    uint64_t print_bytes[DS_COUNT];
 } pod_writer;
 
 struct tendo_writer {
@@ -578,9 +581,10 @@ int tendo_writer_put_attr_f64(tendo_writer *w, const char *group, const char *na
     return put_attr_common(w, group, name, NULL, value, err);
 }
 
-/* Records, for an update, what the original holds: metadata, sample counts
- * and CRC-32s, so commit verifies the copy exactly as it verifies a new file. */
-static int take_stock(tendo_writer *w, tendo_reader *r, tendo_error *err)
+/* Records, for an update of a file without a session id (which commit
+ * then derives from the content), every sample's CRC-32 as a new file's
+ * writer would have: decodes the whole recording, so only in that case. */
+static int crc_samples(tendo_writer *w, tendo_reader *r, tendo_error *err)
 {
     enum { WINDOW = TENDO_CHUNK_ROWS };
     int64_t *time = malloc(WINDOW * sizeof *time);
@@ -590,12 +594,8 @@ static int take_stock(tendo_writer *w, tendo_reader *r, tendo_error *err)
     int rc = time && accel && gyro && status
                  ? TENDO_OK
                  : tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-    w->npods = tendo_reader_pod_count(r);
     for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++) {
         pod_writer *p = &w->pods[i];
-        p->meta = *tendo_reader_pod(r, i);
-        p->elem = p->meta.storage == TENDO_STORE_INT16 ? sizeof(int16_t) : sizeof(float);
-        p->written = tendo_reader_sample_count(r, i);
         for (int64_t first = 0; rc == TENDO_OK && first < p->written; first += WINDOW) {
             tendo_block blk = {(size_t)(p->written - first < WINDOW ? p->written - first : WINDOW),
                                time, accel, p->meta.has_gyro ? gyro : NULL, status};
@@ -613,6 +613,171 @@ static int take_stock(tendo_writer *w, tendo_reader *r, tendo_error *err)
     free(accel);
     free(gyro);
     free(status);
+    return rc;
+}
+
+/* Largest stored (compressed) chunk read whole: a chunk the reader accepts
+ * is at most 64 MiB decompressed, and deflate adds at most ~0.1% to data it
+ * cannot compress. */
+#define MAX_STORED_CHUNK ((hsize_t)80 * 1024 * 1024)
+
+/* The fingerprint of one chunked dataset as stored: a CRC-32 over its
+ * element type, shape, chunk shape and filter pipeline, then, chunk by
+ * chunk in order of position, the chunk's offset, filter mask, stored size
+ * and stored (compressed) bytes, read with H5Dread_chunk — no
+ * decompression. Two datasets with the same fingerprint hold the same
+ * bytes under the same decoding, so they decode to the same samples: how
+ * an update proves that its copy of the recording (H5Ocopy moves chunks as
+ * they are) is intact, at the cost of reading the compressed bytes once
+ * instead of decompressing every sample. *buf (of *cap bytes) is a reusable
+ * read buffer. Returns 0, -1 on an HDF5 error, -2 out of memory, -3 for a
+ * chunk larger than MAX_STORED_CHUNK. */
+static int chunk_print(hid_t ds, uint32_t *crc_out, uint64_t *bytes_out, void **buf,
+                       size_t *cap)
+{
+    hid_t type = H5Dget_type(ds), space = H5Dget_space(ds), dcpl = H5Dget_create_plist(ds);
+    int rc = type < 0 || space < 0 || dcpl < 0 ? -1 : 0;
+    uint32_t crc = 0;
+    uint64_t bytes = 0;
+    hsize_t dims[2] = {0, 0}, chunk[2] = {0, 0};
+    int rank = rc == 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (rank < 1 || rank > 2 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
+        H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, rank, chunk) != rank ||
+        chunk[0] == 0)
+        rc = -1;
+    if (rc == 0) {
+        int head[4] = {rank, (int)H5Tget_class(type), (int)H5Tget_order(type),
+                       (int)H5Tget_sign(type)};
+        size_t tsize = H5Tget_size(type);
+        crc = crc_update(crc, head, sizeof head);
+        crc = crc_update(crc, &tsize, sizeof tsize);
+        crc = crc_update(crc, dims, sizeof dims);
+        crc = crc_update(crc, chunk, sizeof chunk);
+        int nf = H5Pget_nfilters(dcpl);
+        crc = crc_update(crc, &nf, sizeof nf);
+        for (int f = 0; rc == 0 && f < nf; f++) {
+            unsigned flags = 0, cd[8] = {0};
+            size_t ncd = sizeof cd / sizeof *cd;
+            H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)f, &flags, &ncd, cd, 0, NULL, NULL);
+            if (id < 0)
+                rc = -1;
+            crc = crc_update(crc, &id, sizeof id);
+            crc = crc_update(crc, &flags, sizeof flags);
+            crc = crc_update(crc, cd, sizeof cd);
+        }
+    }
+    for (hsize_t row = 0; rc == 0 && row < dims[0]; row += chunk[0]) {
+        hsize_t offset[2] = {row, 0}, size = 0;
+        haddr_t addr = HADDR_UNDEF;
+        unsigned mask = 0;
+        if (H5Dget_chunk_info_by_coord(ds, offset, &mask, &addr, &size) < 0) {
+            rc = -1;
+            break;
+        }
+        if (addr == HADDR_UNDEF)
+            size = 0; /* never written: reads as the fill value in both */
+        crc = crc_update(crc, offset, sizeof offset);
+        crc = crc_update(crc, &mask, sizeof mask);
+        crc = crc_update(crc, &size, sizeof size);
+        if (size == 0)
+            continue;
+        if (size > MAX_STORED_CHUNK) {
+            rc = -3;
+            break;
+        }
+        if (size > *cap) {
+            void *grown = realloc(*buf, (size_t)size);
+            if (!grown) {
+                rc = -2;
+                break;
+            }
+            *buf = grown;
+            *cap = (size_t)size;
+        }
+        uint32_t mask2 = 0;
+        if (H5Dread_chunk(ds, H5P_DEFAULT, offset, &mask2, *buf) < 0 || mask2 != mask) {
+            rc = -1;
+            break;
+        }
+        crc = crc_update(crc, *buf, (size_t)size);
+        bytes += size;
+    }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    *crc_out = crc;
+    *bytes_out = bytes;
+    return rc;
+}
+
+/* Fingerprints every raw dataset of every pod of the open file f into
+ * print/bytes (indexed [pod][dataset]). */
+static int print_pods(const tendo_writer *w, hid_t f, const char *path,
+                      uint32_t print[][DS_COUNT], uint64_t bytes[][DS_COUNT], tendo_error *err)
+{
+    void *buf = NULL;
+    size_t cap = 0;
+    int rc = TENDO_OK;
+    for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++) {
+        const pod_writer *p = &w->pods[i];
+        for (int d = 0; rc == TENDO_OK && d < DS_COUNT; d++) {
+            print[i][d] = 0;
+            bytes[i][d] = 0;
+            if (d == DS_GYRO && !p->meta.has_gyro)
+                continue;
+            char name[128];
+            snprintf(name, sizeof name, "/sensors/%s/%s", p->meta.serial, DS_NAME[d]);
+            hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+            int r = ds < 0 ? -1 : chunk_print(ds, &print[i][d], &bytes[i][d], &buf, &cap);
+            if (ds >= 0)
+                H5Dclose(ds);
+            if (r == -2)
+                rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+            else if (r == -3)
+                rc = tendo_error_set(err, TENDO_EDATA,
+                                     "%s: %s has a stored chunk larger than %llu MiB",
+                                     path, name,
+                                     (unsigned long long)(MAX_STORED_CHUNK >> 20));
+            else if (r < 0)
+                rc = tendo_h5_fail(err, TENDO_EIO, "%s: cannot read the stored chunks of %s",
+                                   path, name);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* Records, for an update, what the original holds: metadata, sample counts
+ * and the fingerprint of every raw dataset's stored chunks, so commit can
+ * prove the copy holds the same bytes. */
+static int take_stock(tendo_writer *w, tendo_reader *r, const char *path, tendo_error *err)
+{
+    w->npods = tendo_reader_pod_count(r);
+    for (size_t i = 0; i < w->npods; i++) {
+        pod_writer *p = &w->pods[i];
+        p->meta = *tendo_reader_pod(r, i);
+        p->elem = p->meta.storage == TENDO_STORE_INT16 ? sizeof(int16_t) : sizeof(float);
+        p->written = tendo_reader_sample_count(r, i);
+    }
+    if (w->derive_id) {
+        int rc = crc_samples(w, r, err);
+        if (rc != TENDO_OK)
+            return rc;
+    }
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot open it again", path);
+    uint32_t print[TENDO_MAX_PODS][DS_COUNT];
+    uint64_t bytes[TENDO_MAX_PODS][DS_COUNT];
+    int rc = print_pods(w, f, path, print, bytes, err);
+    H5Fclose(f);
+    for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++) {
+        memcpy(w->pods[i].print, print[i], sizeof print[i]);
+        memcpy(w->pods[i].print_bytes, bytes[i], sizeof bytes[i]);
+    }
     return rc;
 }
 
@@ -679,7 +844,7 @@ int tendo_writer_open_update(tendo_writer **out, const char *path, tendo_error *
         rc = write_root_attrs(w, err);
     }
     if (rc == TENDO_OK)
-        rc = take_stock(w, r, err);
+        rc = take_stock(w, r, path, err);
     tendo_reader_close(r);
     if (rc == TENDO_OK) {
         hid_t src = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -697,6 +862,59 @@ int tendo_writer_open_update(tendo_writer **out, const char *path, tendo_error *
     }
     *out = w;
     return TENDO_OK;
+}
+
+/* An update's copy: the structure checks of a reader, the same pods with
+ * the same metadata and sample counts, and every raw dataset's stored
+ * chunks byte for byte those of the original (their fingerprints). */
+static int verify_copy(tendo_writer *w, tendo_error *err)
+{
+    tendo_reader *r = NULL;
+    int rc = tendo_reader_open(&r, w->tmp_path, err);
+    if (rc != TENDO_OK)
+        return rc;
+    if (tendo_reader_pod_count(r) != w->npods)
+        rc = tendo_error_set(err, TENDO_EIO, "%s: holds %zu pods after copying %zu", w->tmp_path,
+                             tendo_reader_pod_count(r), w->npods);
+    for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++) {
+        const pod_writer *p = &w->pods[i];
+        const tendo_pod_meta *m = tendo_reader_pod(r, i);
+        if (strcmp(m->serial, p->meta.serial) || m->side != p->meta.side ||
+            m->placement != p->meta.placement || m->sample_rate_hz != p->meta.sample_rate_hz ||
+            m->has_gyro != p->meta.has_gyro || m->storage != p->meta.storage ||
+            m->accel_conversion != p->meta.accel_conversion ||
+            (m->has_gyro && m->gyro_conversion != p->meta.gyro_conversion))
+            rc = tendo_error_set(err, TENDO_EIO,
+                                 "%s: pod %s reads back with other attributes than the "
+                                 "original's: storage fault?",
+                                 w->tmp_path, p->meta.serial);
+        else if (tendo_reader_sample_count(r, i) != p->written)
+            rc = tendo_error_set(err, TENDO_EIO,
+                                 "%s: pod %s holds %" PRId64 " samples after copying %" PRId64,
+                                 w->tmp_path, p->meta.serial, tendo_reader_sample_count(r, i),
+                                 p->written);
+    }
+    tendo_reader_close(r);
+    if (rc != TENDO_OK)
+        return rc;
+    hid_t f = H5Fopen(w->tmp_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return tendo_h5_fail(err, TENDO_EIO, "%s: cannot reopen it", w->tmp_path);
+    uint32_t print[TENDO_MAX_PODS][DS_COUNT];
+    uint64_t bytes[TENDO_MAX_PODS][DS_COUNT];
+    rc = print_pods(w, f, w->tmp_path, print, bytes, err);
+    H5Fclose(f);
+    for (size_t i = 0; rc == TENDO_OK && i < w->npods; i++)
+        for (int d = 0; rc == TENDO_OK && d < DS_COUNT; d++)
+            if (print[i][d] != w->pods[i].print[d] || bytes[i][d] != w->pods[i].print_bytes[d])
+                rc = tendo_error_set(err, TENDO_EIO,
+                                     "%s: the copy of /sensors/%s/%s differs from the original "
+                                     "(stored chunks: CRC-32 %08x over %" PRIu64
+                                     " bytes, original %08x over %" PRIu64
+                                     " bytes): storage fault?",
+                                     w->tmp_path, w->pods[i].meta.serial, DS_NAME[d], print[i][d],
+                                     bytes[i][d], w->pods[i].print[d], w->pods[i].print_bytes[d]);
+    return rc;
 }
 
 /* Re-reads every sample of the temporary file and compares counts and
@@ -803,7 +1021,7 @@ int tendo_writer_commit(tendo_writer *w, tendo_error *err)
         w->file = 0;
     }
     if (rc == TENDO_OK)
-        rc = verify_file(w, err);
+        rc = w->updating ? verify_copy(w, err) : verify_file(w, err);
     if (rc == TENDO_OK && fsync_path(w->tmp_path, 0) != 0)
         rc = tendo_error_set(err, TENDO_EIO, "%s: fsync failed: %s", w->tmp_path,
                              strerror(errno));

@@ -114,9 +114,13 @@ int tendo_writer_open(tendo_writer **out, const char *final_path,
 /* Starts a rewrite of the existing session at path that keeps its recording
  * and replaces /analysis: a temporary copy beside it holds everything but
  * /analysis (compressed chunks copied as they are); the caller adds tables
- * and attributes; commit verifies every sample against the original's CRCs
- * and renames the copy over it. A crash at any point leaves the original
- * untouched. Pods cannot be added or appended in this mode. */
+ * and attributes; commit checks that the copy's pods, attributes and sample
+ * counts match and that every raw dataset's stored chunks are byte for byte
+ * the original's (a CRC-32 over the compressed chunks as stored, read
+ * without decompressing), then renames the copy over it. A crash at any
+ * point leaves the original untouched. The recording is carried over, not
+ * re-validated (tendo_validate does that). Pods cannot be added or
+ * appended in this mode. */
 int tendo_writer_open_update(tendo_writer **out, const char *path, tendo_error *err);
 
 /* Adds a pod; its index (0, 1, ...) is written to *pod_index. */

@@ -14,6 +14,8 @@ PACKAGES=(
   libcjson-dev         # JSON output and simulator profiles
   libsqlite3-dev       # the catalog
   python3 python3-h5py python3-numpy   # the "file stands on its own" test
+  python3-pil                          # the report test reads its Chromium screenshot
+  python3-scipy                        # bench/ only: the numpy/scipy comparison pipeline
   chromium fonts-dejavu-core           # the coach's report, rendered headless in a test
   openmpi-bin libopenmpi-dev           # tendo batch --mpi (real MPI, 3 ranks in a test)
   clang libfuzzer-14-dev libclang-rt-14-dev   # libFuzzer targets and sanitizers (fuzz/)

@@ -236,6 +236,7 @@ static void pump(plug *p)
             break;
         }
     }
+    save_state(bp); /* a stream fault fired */
 }
 
 /* ------------------------------------------------------------ the ioctls */

@@ -585,6 +585,7 @@ static int frame_faults(tendo_pod_emu *pod, tendo_pod_frame *fr)
         if (!due(f, s, no, fr, &at))
             continue;
         f->fired++;
+        pod->dirty = 1; /* with --state, a fault that fired stays fired */
         uint8_t *b = pod->frame;
         size_t body = pod->frame_len - TENDO_POD_FRAME_CRC_SIZE;
         switch (f->kind) {

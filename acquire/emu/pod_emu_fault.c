@@ -163,6 +163,7 @@ static void preset_serial(tendo_podsim_fault *f, const char *form)
 int tendo_pod_fault_parse(const char *spec, uint64_t seed, tendo_podsim_fault *f, tendo_error *err)
 {
     memset(f, 0, sizeof *f);
+    snprintf(f->spec, sizeof f->spec, "%s", spec);
     f->times = 1;
     f->replug_ms = -1;
     f->for_ms = -1;

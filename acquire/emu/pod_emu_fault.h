@@ -59,6 +59,7 @@ typedef struct tendo_podsim_fault {
     uint16_t text[TENDO_POD_STRING_MAX + 2]; /* serial: UTF-16 code units */
     size_t text_len;
     uint64_t rnd; /* from the seed */
+    char spec[160]; /* the text it came from: names it in --state files */
 } tendo_podsim_fault;
 
 typedef struct tendo_pod_fault_set tendo_pod_fault_set;

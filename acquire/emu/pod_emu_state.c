@@ -6,6 +6,7 @@
  *   epoch E POWER_ON_US          clock epoch and when its counter started
  *   anchor TICKS UTC_US          the last CLOCK_SET of this epoch (if any)
  *   erased ID SIZE CRC32         a session erased by the host
+ *   fired N SPEC                 the --fault SPEC has fired N times
  *
  * An erased line names the session's size and CRC as well as its id, so a
  * file that changed between runs is a new recording, not an erased one.
@@ -46,6 +47,9 @@ int tendo_pod_emu_state_save(const tendo_pod_emu *pod, const char *dir, tendo_er
         if (pod->s[i].erased)
             fprintf(f, "erased %" PRIu32 " %" PRIu64 " %" PRIu32 "\n", pod->s[i].entry.id,
                     pod->s[i].entry.size_bytes, pod->s[i].entry.crc32);
+    for (size_t i = 0; i < pod->nfaults; i++)
+        if (pod->faults[i].fired && pod->faults[i].times)
+            fprintf(f, "fired %d %s\n", pod->faults[i].fired, pod->faults[i].spec);
     int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
@@ -98,6 +102,16 @@ int tendo_pod_emu_state_load(tendo_pod_emu *pod, const char *dir, tendo_error *e
                     free(s->content);
                     s->content = NULL;
                 }
+            }
+        } else if (!strncmp(line, "fired ", 6)) {
+            /* A fault the user gives again does not fire again beyond times=N. */
+            char *end = NULL;
+            long count = strtol(line + 6, &end, 10);
+            if (end && *end == ' ') {
+                end[strcspn(end, "\n")] = '\0';
+                for (size_t i = 0; i < pod->nfaults; i++)
+                    if (!strcmp(pod->faults[i].spec, end + 1))
+                        pod->faults[i].fired = (int)count;
             }
         } else {
             rc = tendo_error_set(err, TENDO_EDATA, "%s line %u: cannot parse \"%.60s\"", path, no,

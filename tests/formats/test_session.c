@@ -2,8 +2,10 @@
  * Session file library tests: bit-exact round trip across chunk borders,
  * SI conversion, tables and attributes, determinism, and the writer's
  * refusals (existing file, time not increasing, NaN, failed commit leaves
- * nothing behind).
+ * nothing behind), updates (kept recording, replaced /analysis, a damaged
+ * copy detected).
  */
+#define _GNU_SOURCE /* memmem */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <hdf5.h>
 
 #include "tendo_session.h"
 #include "tendo_check.h"
@@ -351,6 +355,86 @@ static void check_update(const char *path, const char *copy_path, const sample_s
     CHECK(tendo_writer_open_update(&w, "/nonexistent/x.h5", &err) == TENDO_ENOINPUT);
 }
 
+/* Reads a whole file into memory; *len its size. NULL if unreadable. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = buf ? (size_t)n : 0;
+    return buf;
+}
+
+/* An update verifies its copy by the stored (compressed) chunks: one byte
+ * flipped inside a copied chunk of /sensors/R0002/gyro, after the copy and
+ * before commit, must fail the commit (TENDO_EIO naming the dataset), leave
+ * the original byte for byte as it was and leave no temporary file. */
+static void check_update_detects_damage(const char *dir, const char *path, const char *copy_path)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cp %s %s", path, copy_path);
+    CHECK(system(cmd) == 0);
+    /* the original's first chunk of the dataset, as stored (compressed) */
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t ds = f >= 0 ? H5Dopen2(f, "/sensors/R0002/gyro", H5P_DEFAULT) : -1;
+    hsize_t offset[2] = {0, 0}, size = 0;
+    CHECK(ds >= 0 && H5Dget_chunk_storage_size(ds, offset, &size) >= 0 && size > 1000);
+    unsigned char *chunk = size ? malloc((size_t)size) : NULL;
+    uint32_t mask = 0;
+    CHECK(chunk && H5Dread_chunk(ds, H5P_DEFAULT, offset, &mask, chunk) >= 0);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (f >= 0)
+        H5Fclose(f);
+
+    tendo_error err = {0};
+    tendo_writer *w = NULL;
+    CHECK(tendo_writer_open_update(&w, path, &err) == TENDO_OK);
+    char tmp[1024];
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    snprintf(tmp, sizeof tmp, "%s/.%s.%ld.partial", dir, base, (long)getpid());
+    size_t len = 0;
+    unsigned char *bytes = slurp(tmp, &len);
+    CHECK(bytes != NULL, "no temporary copy at %s", tmp);
+    unsigned char *at = bytes && chunk ? memmem(bytes, len, chunk, (size_t)size) : NULL;
+    CHECK(at != NULL); /* the chunk was copied as it is stored */
+    if (at) {
+        FILE *t = fopen(tmp, "r+b");
+        long pos = (long)(at - bytes) + (long)size / 2;
+        unsigned char flipped = (unsigned char)(at[size / 2] ^ 0x10);
+        CHECK(t && fseek(t, pos, SEEK_SET) == 0 && fwrite(&flipped, 1, 1, t) == 1);
+        if (t)
+            fclose(t);
+    }
+    free(bytes);
+    free(chunk);
+    if (w) {
+        CHECK(tendo_writer_put_attr_str(w, "/analysis", "algorithm_version", "x", &err) ==
+              TENDO_OK);
+        CHECK(tendo_writer_commit(w, &err) == TENDO_EIO);
+        CHECK(strstr(err.msg, "/sensors/R0002/gyro differs from the original") != NULL, "%s",
+              err.msg);
+    }
+    CHECK(files_equal(path, copy_path));
+    CHECK(access(tmp, F_OK) != 0);
+    /* and an undamaged update of the same file still commits */
+    tendo_error_clear(&err);
+    CHECK(tendo_writer_open_update(&w, path, &err) == TENDO_OK);
+    CHECK(w && tendo_writer_put_attr_str(w, "/analysis", "algorithm_version", "y", &err) ==
+                   TENDO_OK);
+    if (w)
+        CHECK(tendo_writer_commit(w, &err) == TENDO_OK, "%s", err.msg);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
@@ -381,6 +465,8 @@ int main(int argc, char **argv)
     char p3[512];
     snprintf(p3, sizeof p3, "%s/before-abort.h5", dir);
     check_update(p2, p3, &a, &b);
+    check_update_detects_damage(dir, p2, p3);
+    check_read_back(p2, &a, &b, 1);
     free_samples(&a);
     free_samples(&b);
     if (failures)

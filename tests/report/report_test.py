@@ -255,6 +255,13 @@ def case_html():
     check(j["athletes"][0]["athlete"] == "ann" and j["athletes"][0]["flags"] >= 3, str(j))
     check(j["athletes"][0]["open_flags"] == j["athletes"][0]["flags"] - 1, "one flag reviewed")
     check(j["athletes"][0]["to"] == day(41), f"ends on the last data day: {j}")
+    # --end moves the window: before the long run there is no longest-run flag
+    j = json.loads(tendo("report", "--athlete", "ann", "--out", out2, "--force", "--json",
+                         "--weeks", "2", "--end", day(27)).stdout)
+    a = j["athletes"][0]
+    check(a["from"] == day(14) and a["to"] == day(27), f"--end window: {a}")
+    early = open(out2, encoding="utf-8").read()
+    check("longest_run_30d" not in early and "Flags (" in early, "no flag before the spike")
     print(f"ann.html: {len(html)} bytes, {len(page.titles)} titles, {len(flags)} flags")
 
 

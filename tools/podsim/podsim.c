@@ -347,10 +347,10 @@ int main(int argc, char **argv)
         if (!rc)
             rc = tendo_pod_emu_start(pods[i], now,
                                      o.anchor_s < 0 ? -1 : (int64_t)(o.anchor_s * 1e6), &err);
-        if (!rc && o.state_dir)
-            rc = tendo_pod_emu_state_load(pods[i], o.state_dir, &err);
         if (!rc)
             rc = tendo_pod_fault_attach(faults, pods[i], i, &err);
+        if (!rc && o.state_dir)
+            rc = tendo_pod_emu_state_load(pods[i], o.state_dir, &err);
     }
     tendo_pod_bus *bus = NULL;
     if (!rc)
