@@ -108,6 +108,10 @@ int tendo_catalog_session_add(tendo_catalog *c, const tendo_catalog_session *s,
     return cat_fail(c, src, "recording the session", err);
 }
 
+#define SESSION_COLS                                                                       \
+    "id, path, athlete_id, start_utc, duration_s, source, summary_json, analysis_version, "   \
+    "added_utc"
+
 static int row_to_session(sqlite3_stmt *st, void *row)
 {
     tendo_catalog_session *s = row;
@@ -136,8 +140,7 @@ int tendo_catalog_session_list(tendo_catalog *c, const char *athlete_id, const c
     *n = 0;
     sqlite3_stmt *st = cat_prepare(
         c,
-        "SELECT id, path, athlete_id, start_utc, duration_s, source, summary_json, "
-        "analysis_version, added_utc FROM sessions "
+        "SELECT " SESSION_COLS " FROM sessions "
         "WHERE (?1 IS NULL OR athlete_id = ?1) AND (?2 IS NULL OR substr(start_utc, 1, 10) >= ?2) "
         "AND (?3 IS NULL OR substr(start_utc, 1, 10) <= ?3) ORDER BY start_utc, id",
         err);
@@ -158,4 +161,49 @@ void tendo_catalog_sessions_free(tendo_catalog_session *s, size_t n)
     for (size_t i = 0; s && i < n; i++)
         free(s[i].summary_json);
     free(s);
+}
+
+int tendo_catalog_session_pending(tendo_catalog *c, const char *athlete_id,
+                                  tendo_catalog_session **out, size_t *n, tendo_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = cat_prepare(c,
+                                   "SELECT " SESSION_COLS " FROM sessions WHERE summary_json IS "
+                                   "NULL AND (?1 IS NULL OR athlete_id = ?1) ORDER BY start_utc, id",
+                                   err);
+    if (!st)
+        return err ? err->code : TENDO_EINTERNAL;
+    cat_bind_text_or_null(st, 1, athlete_id);
+    void *rows;
+    int rc = cat_collect(c, st, sizeof **out, row_to_session, free_session_row, &rows, n,
+                         "listing sessions to analyse", err);
+    *out = rows;
+    return rc;
+}
+
+int tendo_catalog_session_set_summary(tendo_catalog *c, const char *id, const char *summary_json,
+                                      const char *analysis_version, double duration_s,
+                                      tendo_error *err)
+{
+    if (!summary_json || summary_json[strspn(summary_json, " \t\r\n")] != '{')
+        return tendo_error_set(err, TENDO_EDATA, "session %s: the summary is not a JSON object",
+                               id ? id : "");
+    sqlite3_stmt *st = cat_prepare(c,
+                                   "UPDATE sessions SET summary_json = ?2, analysis_version = ?3, "
+                                   "duration_s = ?4 WHERE id = ?1",
+                                   err);
+    if (!st)
+        return err ? err->code : TENDO_EINTERNAL;
+    sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, summary_json, -1, SQLITE_TRANSIENT);
+    cat_bind_text_or_null(st, 3, analysis_version);
+    sqlite3_bind_double(st, 4, duration_s);
+    int src = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return cat_fail(c, src, "storing the session summary", err);
+    if (sqlite3_changes(tendo_catalog_db(c)) == 0)
+        return tendo_error_set(err, TENDO_ENOINPUT, "no session %s in the catalog", id ? id : "");
+    return TENDO_OK;
 }

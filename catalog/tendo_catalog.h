@@ -121,6 +121,16 @@ int tendo_catalog_session_list(tendo_catalog *c, const char *athlete_id, const c
                                const char *to, tendo_catalog_session **out, size_t *n,
                                tendo_error *err);
 void tendo_catalog_sessions_free(tendo_catalog_session *s, size_t n);
+/* Registered sessions of an athlete (NULL: all) that have no summary yet
+ * (sync registers a file before anyone analyses it), oldest first; free with
+ * tendo_catalog_sessions_free. `tendo add --pending` analyses them. */
+int tendo_catalog_session_pending(tendo_catalog *c, const char *athlete_id,
+                                  tendo_catalog_session **out, size_t *n, tendo_error *err);
+/* Stores the summary (a JSON object), analysis version and duration of a
+ * registered session. TENDO_ENOINPUT if no session has this id. */
+int tendo_catalog_session_set_summary(tendo_catalog *c, const char *id, const char *summary_json,
+                                      const char *analysis_version, double duration_s,
+                                      tendo_error *err);
 
 #ifdef __cplusplus
 }

@@ -77,9 +77,7 @@ int tendo_cmd_pods(int argc, char **argv)
     if (rc == TENDO_OK)
         rc = tendo_usb_find(usb, &found, &n, &err);
     if (rc == TENDO_OK && n == 0)
-        rc = tendo_error_set(&err, TENDO_EUNAVAIL,
-                             "no tendo pod is attached. Plug a pod in with a data USB cable, "
-                             "check it is charged, and run 'tendo pods' again");
+        rc = tendo_usb_no_pod(usb, "pods", &err);
     if (rc) {
         tendo_usb_close(usb);
         return cli_fail("pods", &err);

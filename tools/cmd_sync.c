@@ -17,7 +17,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: tendo sync [--home DIR] [--athlete ID] [--keep] [--plain] [--json]\n"
+            "usage: tendo sync [--home DIR] [--athlete ID] [--keep] [--plain] [--wait S]\n"
+            "                  [--json]\n"
             "\n"
             "Downloads every recording not yet synced from every attached pod, puts the\n"
             "left and right recordings of one run into one session file under\n"
@@ -32,6 +33,8 @@ static void usage(FILE *out)
             "                 add athletes with 'tendo athlete add')\n"
             "  --keep         leave the recordings on the pods after syncing\n"
             "  --plain        ask pods for uncompressed frames (faster on a fast link)\n"
+            "  --wait S       when a pod is unplugged mid-download, wait S seconds for it\n"
+            "                 to come back and carry on (default 10; 0 = stop at once)\n"
             "  --json         one JSON object with pods, files and problems\n"
             "  --help         show this help\n"
             "\n"
@@ -233,6 +236,7 @@ int tendo_cmd_sync(int argc, char **argv)
 {
     const char *home_opt = NULL, *athlete = NULL;
     int keep = 0, plain = 0, json = 0;
+    int64_t wait_s = 10;
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         int m;
@@ -252,6 +256,9 @@ int tendo_cmd_sync(int argc, char **argv)
                                          "'_', '.' or '-', not '%s'",
                                  v);
             athlete = v;
+        } else if ((m = cli_option_value("sync", argc, argv, &i, "--wait", &v)) != 0) {
+            if (m != 1 || (m = cli_parse_int64("sync", "--wait", v, 0, 3600, &wait_s)) != 0)
+                return m;
         } else if (!strcmp(argv[i], "--keep")) {
             keep = 1;
         } else if (!strcmp(argv[i], "--plain")) {
@@ -275,6 +282,7 @@ int tendo_cmd_sync(int argc, char **argv)
                               .athlete_id = athlete,
                               .keep = keep,
                               .plain = plain,
+                              .replug_wait_s = (int)wait_s,
                               .progress = tty ? on_progress : NULL,
                               .progress_ctx = &pr};
     tendo_sync_report report;

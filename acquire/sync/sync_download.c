@@ -97,10 +97,10 @@ static int spool_write(dl_pipe *p, const uint8_t *buf, size_t len, tendo_error *
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return tendo_error_set(err, TENDO_EIO, "%s: cannot write the download spool: %s%s",
-                                   p->d->spool_path, strerror(errno),
-                                   errno == ENOSPC ? " (free some space; the pod keeps its data)"
-                                                   : "");
+            return tendo_error_set(err, TENDO_EIO,
+                                   "%s: cannot write the download spool: %s; the pod keeps its "
+                                   "data: free some space and run tendo sync again",
+                                   p->d->spool_path, strerror(errno));
         buf += n;
         len -= (size_t)n;
     }
@@ -168,7 +168,10 @@ static int on_frame(void *ctx, const tendo_pod_frame *f, tendo_error *err)
     dl_pipe *p = ctx;
     if (f->raw_len == 0)
         return TENDO_OK; /* the empty LAST frame */
-    return take_block(p, f->payload, f->raw_len, 0, err);
+    int rc = take_block(p, f->payload, f->raw_len, 0, err);
+    if (rc && rc != TENDO_EDATA)
+        set_fatal(p, err); /* the spool or memory, in its own words */
+    return rc;
 }
 
 /* Replays the spool's whole blocks; cuts off whatever follows the last good
@@ -263,8 +266,14 @@ static void *write_main(void *arg)
                                .gyro = b->gyro, .status = b->status};
             tendo_error e;
             tendo_error_clear(&e);
-            if (tendo_writer_append(p->d->writer, p->d->pod_index, &blk, &e) != TENDO_OK)
-                set_fatal(p, &e);
+            if (tendo_writer_append(p->d->writer, p->d->pod_index, &blk, &e) != TENDO_OK) {
+                tendo_error full;
+                tendo_error_clear(&full);
+                tendo_error_set(&full, e.code, "%s; the pods keep their data: run tendo sync "
+                                "again once that is fixed (free some space if the disk is full)",
+                                e.msg);
+                set_fatal(p, &full);
+            }
         }
         sync_queue_push(&p->free_batches, b);
     }
@@ -450,6 +459,22 @@ int sync_download_run(sync_download *d, tendo_error *err)
             break;
         }
         stuck = p->offset > before ? 0 : stuck + 1;
+        if (tendo_usb_pod_gone(d->pod)) {
+            /* Unplugged: wait for the same pod to come back, then resume. */
+            tendo_error w;
+            tendo_error_clear(&w);
+            if (d->replug_wait_ms > 0 &&
+                tendo_usb_pod_reattach(d->pod, d->replug_wait_ms, &w) == TENDO_OK) {
+                stuck = 0;
+                continue;
+            }
+            rc = tendo_error_set(err, TENDO_EUNAVAIL,
+                                 "%s; plug it in again and run tendo sync: it resumes at byte "
+                                 "%llu of %llu",
+                                 w.msg[0] ? w.msg : e.msg, (unsigned long long)p->offset,
+                                 (unsigned long long)d->session->size_bytes);
+            break;
+        }
         if (!retry || stuck >= MAX_STUCK || d->attempts >= MAX_ATTEMPTS) {
             rc = tendo_error_set(err, arc, "%s", e.msg);
             if (retry)

@@ -43,6 +43,7 @@ typedef struct sync_download {
     size_t pod_index;
     sync_progress_fn progress;
     void *progress_ctx;
+    int replug_wait_ms; /* how long an unplugged pod may take to come back */
     /* out */
     uint64_t resumed_bytes; /* taken from the spool */
     uint64_t bytes;         /* content bytes verified */

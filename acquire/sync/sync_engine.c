@@ -4,6 +4,7 @@
  */
 #include "tendo_sync.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <limits.h>
@@ -35,6 +36,8 @@ typedef struct pod_state {
     tendo_pod_info info;
     tendo_pod_clock clock;
     tendo_pod_clock_point point; /* the read before any download */
+    tendo_pod_clock_point anchor; /* the pod's anchor as a clock point */
+    int anchor_ok;                /* anchor set in this epoch, before the read */
     tendo_pod_session *list;
     size_t nlist;
     char athlete[64];
@@ -119,26 +122,85 @@ static int spool_path(const engine *e, const char *serial, uint32_t session, cha
 
 /* ------------------------------------------------------------- clock */
 
+/* HOME/spool/pod-SERIAL/clock-EPOCH.txt keeps two clock points of a clock
+ * epoch (the anchor and this sync's read), so recordings of that epoch can
+ * still be mapped after the pod restarted in a new one (PROTOCOL.md 5: "an
+ * earlier anchor of that epoch kept by the host"). */
+static int clock_file_path(const engine *e, const char *serial, uint32_t epoch, char *out,
+                           size_t cap)
+{
+    return join(out, cap, NULL, "%s/spool/pod-%s/clock-%u.txt", e->home, serial, epoch);
+}
+
+static void clock_file_save(const engine *e, const pod_state *p, const tendo_pod_clock_point *a)
+{
+    char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8];
+    if (join(dir, sizeof dir, NULL, "%s/spool/pod-%s", e->home, p->out->serial) ||
+        make_dir(dir, NULL) ||
+        clock_file_path(e, p->out->serial, p->clock.epoch, path, sizeof path) ||
+        join(tmp, sizeof tmp, NULL, "%s.tmp", path))
+        return;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    fprintf(f, "tendo-clock 1\nepoch %u\ntick_hz %u\nanchor %llu %lld %lld\nread %llu %lld %lld\n",
+            p->clock.epoch, p->info.tick_hz, (unsigned long long)a->ticks, (long long)a->utc_us,
+            (long long)a->unc_us, (unsigned long long)p->point.ticks, (long long)p->point.utc_us,
+            (long long)p->point.unc_us);
+    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
+/* The two points kept for epoch; 0 when there is no usable file. */
+static int clock_file_load(const engine *e, const pod_state *p, uint32_t epoch,
+                           tendo_pod_clock_point *a, tendo_pod_clock_point *b)
+{
+    char path[PATH_MAX];
+    if (clock_file_path(e, p->out->serial, epoch, path, sizeof path))
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    unsigned version = 0, ep = 0, hz = 0;
+    unsigned long long at = 0, bt = 0;
+    long long au = 0, aunc = 0, bu = 0, bunc = 0;
+    int n = fscanf(f, "tendo-clock %u epoch %u tick_hz %u anchor %llu %lld %lld read %llu %lld %lld",
+                   &version, &ep, &hz, &at, &au, &aunc, &bt, &bu, &bunc);
+    fclose(f);
+    if (n != 9 || version != 1 || ep != epoch || hz != p->info.tick_hz || aunc < 0 || bunc < 0)
+        return 0;
+    *a = (tendo_pod_clock_point){.ticks = at, .utc_us = au, .unc_us = aunc};
+    *b = (tendo_pod_clock_point){.ticks = bt, .utc_us = bu, .unc_us = bunc};
+    return 1;
+}
+
 /* Pod ticks → UTC for one recording (PROTOCOL.md 5): through the pod's
  * anchor from the previous sync and this sync's read when the anchor
- * precedes the recording; otherwise nominal rate through the read. */
-static int make_map(const pod_state *p, const tendo_pod_session *s, tendo_pod_clock_map *map,
-                    int *anchored, tendo_error *err)
+ * precedes the recording; for a recording of an earlier clock epoch,
+ * through the points kept for that epoch; otherwise nominal rate through
+ * the read. */
+static int make_map(const engine *e, const pod_state *p, const tendo_pod_session *s,
+                    tendo_pod_clock_map *map, int *anchored, tendo_error *err)
 {
     *anchored = 0;
-    if (s->clock_epoch != p->clock.epoch)
+    if (s->clock_epoch != p->clock.epoch) {
+        tendo_pod_clock_point a, b;
+        if (clock_file_load(e, p, s->clock_epoch, &a, &b) && a.ticks <= s->start_ticks &&
+            tendo_pod_clock_fit(&a, &b, p->info.tick_hz, map, NULL) == TENDO_OK) {
+            *anchored = 1;
+            return TENDO_OK;
+        }
         return tendo_error_set(err, TENDO_EDATA,
                                "recording %u of pod %s was made before the pod's clock restarted "
-                               "(clock epoch %u, now %u): its times cannot be mapped to UTC, so "
-                               "it stays on the pod",
+                               "(clock epoch %u, now %u) and tendo kept no clock reading of "
+                               "that epoch: its times cannot be mapped to UTC, so it stays on "
+                               "the pod",
                                s->id, p->out->serial, s->clock_epoch, p->clock.epoch);
-    if ((p->clock.flags & TENDO_POD_CLOCK_ANCHORED) && p->clock.anchor_ticks <= s->start_ticks &&
-        p->clock.anchor_ticks < p->point.ticks) {
-        /* The anchor's uncertainty is one control round trip (PROTOCOL.md 5). */
-        tendo_pod_clock_point a = {.ticks = p->clock.anchor_ticks,
-                                   .utc_us = p->clock.anchor_utc_us,
-                                   .unc_us = 2 * p->point.unc_us + 1};
-        int rc = tendo_pod_clock_fit(&a, &p->point, p->info.tick_hz, map, err);
+    }
+    if (p->anchor_ok && p->clock.anchor_ticks <= s->start_ticks) {
+        int rc = tendo_pod_clock_fit(&p->anchor, &p->point, p->info.tick_hz, map, err);
         if (rc) {
             tendo_error_prefix(err, "pod %s, recording %u: ", p->out->serial, s->id);
             return rc;
@@ -216,6 +278,37 @@ static void anchor_pod(engine *e, pod_state *p)
 
 /* ------------------------------------------------------------ prepare */
 
+/* Removes what the pod's spool folder no longer needs: spools of recordings
+ * that are synced or gone, clock files of epochs no recording has. */
+static void spool_cleanup(const engine *e, size_t idx)
+{
+    const pod_state *p = &e->pods[idx];
+    char dir[PATH_MAX];
+    if (join(dir, sizeof dir, NULL, "%s/spool/pod-%s", e->home, p->out->serial))
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        unsigned v = 0;
+        int end = 0, keep = 1;
+        if (sscanf(de->d_name, "session-%u.bin%n", &v, &end) == 1 && !de->d_name[end]) {
+            keep = 0;
+            for (size_t i = 0; i < e->nrecs && !keep; i++)
+                keep = e->recs[i].pod == idx && e->recs[i].s->id == v;
+        } else if (sscanf(de->d_name, "clock-%u.txt%n", &v, &end) == 1 && !de->d_name[end]) {
+            keep = v == p->clock.epoch;
+            for (size_t i = 0; i < p->nlist && !keep; i++)
+                keep = p->list[i].clock_epoch == v;
+        }
+        char path[PATH_MAX];
+        if (!keep && join(path, sizeof path, NULL, "%s/%s", dir, de->d_name) == TENDO_OK)
+            unlink(path);
+    }
+    closedir(d);
+}
+
 static const char *side_name(uint8_t side)
 {
     return side == 0 ? "left" : side == 1 ? "right" : "";
@@ -252,6 +345,15 @@ static int prepare_pod(engine *e, size_t idx)
     if (rc == TENDO_OK)
         rc = tendo_usb_pod_clock_get(p->usb, &p->clock, &p->point, &err);
     o->clock_unc_us = p->point.unc_us;
+    if (rc == TENDO_OK && (p->clock.flags & TENDO_POD_CLOCK_ANCHORED) &&
+        p->clock.anchor_ticks < p->point.ticks) {
+        /* The anchor's uncertainty is one control round trip (PROTOCOL.md 5). */
+        p->anchor = (tendo_pod_clock_point){.ticks = p->clock.anchor_ticks,
+                                            .utc_us = p->clock.anchor_utc_us,
+                                            .unc_us = 2 * p->point.unc_us + 1};
+        p->anchor_ok = 1;
+        clock_file_save(e, p, &p->anchor);
+    }
     if (rc == TENDO_OK) {
         p->list = malloc(TENDO_POD_MAX_SESSIONS * sizeof *p->list);
         rc = p->list ? tendo_usb_pod_list(p->usb, p->list, &p->nlist, &err)
@@ -301,7 +403,7 @@ static int prepare_pod(engine *e, size_t idx)
         }
         rec r = {.pod = idx, .s = s};
         int anchored = 0;
-        if (make_map(p, s, &r.map, &anchored, &err) != TENDO_OK) {
+        if (make_map(e, p, s, &r.map, &anchored, &err) != TENDO_OK) {
             pod_problem(p, &err);
             o->failed++;
             p->incomplete = 1;
@@ -320,6 +422,8 @@ static int prepare_pod(engine *e, size_t idx)
         e->recs[e->nrecs++] = r;
         p->total += s->size_bytes;
     }
+    if (o->code == TENDO_OK)
+        spool_cleanup(e, idx);
     return TENDO_OK;
 }
 
@@ -403,7 +507,8 @@ static int download_one(engine *e, rec *r, tendo_writer *w, size_t pod_index, ui
                        .writer = w,
                        .pod_index = pod_index,
                        .progress = on_progress,
-                       .progress_ctx = &pc};
+                       .progress_ctx = &pc,
+                       .replug_wait_ms = e->opt->replug_wait_s * 1000};
     rc = sync_download_run(&d, err);
     p->done_before += r->s->size_bytes;
     p->out->bytes += d.bytes - d.resumed_bytes;
@@ -416,12 +521,11 @@ static int download_one(engine *e, rec *r, tendo_writer *w, size_t pod_index, ui
     tendo_pod_clock c;
     tendo_pod_clock_point pt;
     rc = tendo_usb_pod_clock_get(p->usb, &c, &pt, err);
-    if (rc == TENDO_OK && c.epoch != p->clock.epoch)
-        rc = tendo_error_set(err, TENDO_EDATA,
-                             "pod %s restarted its clock during the sync (epoch %u, then %u); "
-                             "its recording %u stays on the pod: run tendo sync again",
-                             p->out->serial, p->clock.epoch, c.epoch, r->s->id);
-    if (rc == TENDO_OK && (rc = tendo_pod_clock_check(&r->map, &pt, err)) != TENDO_OK)
+    /* A pod that restarted (a reset, a flat battery) counts from 0 in a new
+     * epoch: the map made before still holds for this recording's ticks,
+     * there is just no second point of its epoch to check it against. */
+    if (rc == TENDO_OK && c.epoch == r->s->clock_epoch &&
+        (rc = tendo_pod_clock_check(&r->map, &pt, err)) != TENDO_OK)
         tendo_error_prefix(err, "pod %s, recording %u (kept on the pod): ", p->out->serial,
                            r->s->id);
     *samples = d.samples;
@@ -616,10 +720,7 @@ static int open_pods(engine *e, tendo_usb_found **found, size_t *nfound, tendo_e
     if (rc)
         return rc;
     if (*nfound == 0)
-        return tendo_error_set(err, TENDO_EUNAVAIL,
-                               "no tendo pod is attached. Plug the pods in with their USB cables "
-                               "(both, after a run), check they are charged, then run 'tendo "
-                               "sync' again; 'tendo pods' lists what tendo sees");
+        return tendo_usb_no_pod(e->usb, "sync", err);
     e->report->pods = calloc(*nfound, sizeof *e->report->pods);
     e->pods = calloc(*nfound, sizeof *e->pods);
     if (!e->report->pods || !e->pods)
@@ -667,7 +768,10 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
     tendo_usb_found *found = NULL;
     size_t nfound = 0;
     char sub[PATH_MAX];
-    int rc = join(e.home, sizeof e.home, err, "%s", opt->home);
+    /* Pods first: without one, nothing is created. */
+    int rc = open_pods(&e, &found, &nfound, err);
+    if (rc == TENDO_OK)
+        rc = join(e.home, sizeof e.home, err, "%s", opt->home);
     if (rc == TENDO_OK)
         rc = make_dir(e.home, err);
     if (rc == TENDO_OK && (rc = join(sub, sizeof sub, err, "%s/sessions", e.home)) == TENDO_OK)
@@ -680,8 +784,6 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
         tendo_athlete a;
         rc = tendo_catalog_athlete_get(e.cat, opt->athlete_id, &a, err);
     }
-    if (rc == TENDO_OK)
-        rc = open_pods(&e, &found, &nfound, err);
 
     for (size_t i = 0; rc == TENDO_OK && i < e.npods; i++)
         if (e.pods[i].usb && e.pods[i].out->code == TENDO_OK)

@@ -38,6 +38,7 @@ typedef struct tendo_sync_options {
     const char *athlete_id; /* assign the pods to this athlete; NULL: keep their owner */
     int keep;               /* never erase from the pods */
     int plain;              /* ask pods for uncompressed frames */
+    int replug_wait_s;      /* wait this long for an unplugged pod to come back */
     tendo_sync_progress_fn progress;
     void *progress_ctx;
 } tendo_sync_options;

@@ -26,6 +26,7 @@
 
 struct tendo_usb {
     libusb_context *ctx;
+    size_t ignored; /* VID:PID matches without the pod interface, last find */
 };
 
 struct tendo_usb_pod {
@@ -38,6 +39,7 @@ struct tendo_usb_pod {
     char product[TENDO_POD_STRING_MAX + 1];
     uint32_t next_seq;
     uint32_t last_first_seq;
+    int gone; /* seen unplugged */
 };
 
 static const char TRY_REPLUG[] =
@@ -95,13 +97,15 @@ static int pod_interface(libusb_device *dev)
     if (libusb_get_active_config_descriptor(dev, &cfg) || !cfg)
         return -1;
     int found = -1;
-    for (int i = 0; i < cfg->bNumInterfaces && found < 0; i++) {
-        if (cfg->interface[i].num_altsetting < 1)
+    /* A malformed (e.g. truncated) configuration descriptor leaves libusb's
+     * arrays shorter than their counts say, or NULL: check before use. */
+    for (int i = 0; cfg->interface && i < cfg->bNumInterfaces && found < 0; i++) {
+        if (cfg->interface[i].num_altsetting < 1 || !cfg->interface[i].altsetting)
             continue;
         const struct libusb_interface_descriptor *a = &cfg->interface[i].altsetting[0];
         if (a->bInterfaceClass != TENDO_POD_IF_CLASS ||
             a->bInterfaceSubClass != TENDO_POD_IF_SUBCLASS ||
-            a->bInterfaceProtocol != TENDO_POD_IF_PROTOCOL)
+            a->bInterfaceProtocol != TENDO_POD_IF_PROTOCOL || !a->endpoint)
             continue;
         for (int k = 0; k < a->bNumEndpoints; k++)
             if (a->endpoint[k].bEndpointAddress == TENDO_POD_EP_IN &&
@@ -113,8 +117,10 @@ static int pod_interface(libusb_device *dev)
 }
 
 /* A USB failure as a tendo error naming the pod and what to try. */
-static int usb_fail(const tendo_usb_pod *p, int lrc, const char *what, tendo_error *err)
+static int usb_fail(tendo_usb_pod *p, int lrc, const char *what, tendo_error *err)
 {
+    if (lrc == LIBUSB_ERROR_NO_DEVICE)
+        p->gone = 1;
     const char *why = lrc == LIBUSB_ERROR_TIMEOUT     ? "the pod did not answer in time"
                       : lrc == LIBUSB_ERROR_NO_DEVICE ? "the pod was unplugged"
                       : lrc == LIBUSB_ERROR_ACCESS    ? "permission denied"
@@ -124,8 +130,11 @@ static int usb_fail(const tendo_usb_pod *p, int lrc, const char *what, tendo_err
                                                     "(a udev rule for 1209:0001) and rerun"
                        : lrc == LIBUSB_ERROR_BUSY ? "close the other program and rerun"
                                                   : TRY_REPLUG;
-    return tendo_error_set(err, TENDO_EUNAVAIL, "pod %s (%s): %s: %s; %s",
-                           p->serial[0] ? p->serial : "?", p->where, what, why, hint);
+    if (!p->serial[0])
+        return tendo_error_set(err, TENDO_EUNAVAIL, "pod at %s: %s: %s; %s", p->where, what, why,
+                               hint);
+    return tendo_error_set(err, TENDO_EUNAVAIL, "pod %s (%s): %s: %s; %s", p->serial, p->where,
+                           what, why, hint);
 }
 
 /* Reads string descriptor idx as checked ASCII. */
@@ -232,14 +241,17 @@ int tendo_usb_find(tendo_usb *u, tendo_usb_found **found, size_t *n, tendo_error
         return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     }
     size_t k = 0;
+    u->ignored = 0;
     for (ssize_t i = 0; i < count; i++) {
         struct libusb_device_descriptor d;
         if (libusb_get_device_descriptor(list[i], &d) || d.idVendor != TENDO_POD_VID ||
             d.idProduct != TENDO_POD_PID)
             continue;
         int iface = pod_interface(list[i]);
-        if (iface < 0)
-            continue; /* another pid.codes test device */
+        if (iface < 0) {
+            u->ignored++; /* another pid.codes test device, or a broken pod */
+            continue;
+        }
         tendo_usb_found *e = &f[k++];
         e->bus = libusb_get_bus_number(list[i]);
         e->address = libusb_get_device_address(list[i]);
@@ -495,6 +507,7 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
         fail_at(s, sl->seq, TENDO_EUNAVAIL);
         return;
     case LIBUSB_TRANSFER_NO_DEVICE:
+        s->p->gone = 1;
         if (!s->code)
             tendo_error_set(s->err, TENDO_EUNAVAIL, "pod %s was unplugged during a download",
                             s->p->serial);
@@ -581,6 +594,84 @@ int tendo_usb_pod_read_start(tendo_usb_pod *p, tendo_pod_read_req *req, tendo_er
     uint8_t data[TENDO_POD_READ_SIZE];
     tendo_pod_read_encode(req, data);
     return control(p, TENDO_POD_REQ_READ, 0, data, NULL, NULL, err);
+}
+
+size_t tendo_usb_ignored(const tendo_usb *u)
+{
+    return u->ignored;
+}
+
+int tendo_usb_no_pod(const tendo_usb *u, const char *cmd, tendo_error *err)
+{
+    char note[200] = "";
+    if (u && u->ignored)
+        snprintf(note, sizeof note,
+                 " (%zu USB device%s with the pod's ID 1209:0001 %s no tendo pod interface: a "
+                 "broken pod or another device, ignored)",
+                 u->ignored, u->ignored == 1 ? "" : "s", u->ignored == 1 ? "shows" : "show");
+    return tendo_error_set(err, TENDO_EUNAVAIL,
+                           "no tendo pod is attached%s. Plug the pods in with a data USB cable "
+                           "(a charge-only cable carries no data), check they are charged, and "
+                           "run 'tendo %s' again%s",
+                           note, cmd, strcmp(cmd, "pods") ? "; 'tendo pods' lists what tendo sees" : "");
+}
+
+int tendo_usb_pod_gone(const tendo_usb_pod *p)
+{
+    return p->gone;
+}
+
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int tendo_usb_pod_reattach(tendo_usb_pod *p, int wait_ms, tendo_error *err)
+{
+    double deadline = monotonic_s() + wait_ms / 1000.0;
+    do {
+        libusb_device **list = NULL;
+        ssize_t count = libusb_get_device_list(p->usb->ctx, &list);
+        for (ssize_t i = 0; i < count; i++) {
+            struct libusb_device_descriptor d;
+            if (libusb_get_device_descriptor(list[i], &d) || d.idVendor != TENDO_POD_VID ||
+                d.idProduct != TENDO_POD_PID)
+                continue;
+            uint8_t bus = libusb_get_bus_number(list[i]), addr = libusb_get_device_address(list[i]);
+            int iface = pod_interface(list[i]);
+            if (iface < 0 || (bus == p->bus && addr == p->address))
+                continue;
+            /* Another pod, or ours again: its serial says which. */
+            tendo_usb_pod *q = NULL;
+            if (pod_open(p->usb, list[i], iface, &q, NULL) != TENDO_OK)
+                continue;
+            if (strcmp(q->serial, p->serial) != 0) {
+                pod_free(q);
+                continue;
+            }
+            libusb_release_interface(p->h, p->iface);
+            libusb_close(p->h);
+            p->h = q->h;
+            p->iface = q->iface;
+            p->bus = q->bus;
+            p->address = q->address;
+            snprintf(p->where, sizeof p->where, "%s", q->where);
+            p->gone = 0;
+            q->h = NULL;
+            pod_free(q);
+            libusb_free_device_list(list, 1);
+            return TENDO_OK;
+        }
+        if (count >= 0)
+            libusb_free_device_list(list, 1);
+        struct timespec nap = {0, 200 * 1000000L};
+        nanosleep(&nap, NULL);
+    } while (monotonic_s() < deadline);
+    return tendo_error_set(err, TENDO_EUNAVAIL,
+                           "pod %s was unplugged and did not come back within %d s", p->serial,
+                           wait_ms / 1000);
 }
 
 void tendo_usb_pod_read_ended(tendo_usb_pod *p, uint64_t frames_accepted)

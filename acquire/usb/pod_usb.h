@@ -97,6 +97,20 @@ int tendo_usb_pod_read_start(tendo_usb_pod *p, tendo_pod_read_req *req, tendo_er
  * on a timeout or an unplug (resume with a new READ), or chunk's code. */
 int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_stop_fn stop,
                          void *ctx, tendo_error *err);
+/* 1 once the pod has been seen unplugged (this handle is dead). */
+int tendo_usb_pod_gone(const tendo_usb_pod *p);
+/* Waits up to wait_ms for a pod with the same serial to be plugged in again
+ * and continues with it in p (a re-plugged device has a new address).
+ * TENDO_EUNAVAIL when it does not come back. */
+int tendo_usb_pod_reattach(tendo_usb_pod *p, int wait_ms, tendo_error *err);
+/* Devices with the pod's VID:PID that the last tendo_usb_find ignored
+ * because they do not present the pod's interface (malformed descriptors,
+ * or another pid.codes test device). */
+size_t tendo_usb_ignored(const tendo_usb *u);
+/* The TENDO_EUNAVAIL error for "no pod found", naming the devices ignored
+ * and what to try before running `tendo CMD` again. */
+int tendo_usb_no_pod(const tendo_usb *u, const char *cmd, tendo_error *err);
+
 /* Called by the consumer after the stream it reads has ended (done,
  * failed or stopped), with the frames it accepted: the next READ then
  * starts from a sequence number no buffered frame of this one can have. */

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -146,6 +147,7 @@ def case_mixed():
     out = os.path.join(root, "out")
     rc, so, se = batch(root, out, "-j", "2", "--steps", "--mass", "65")
     check(rc == 65, f"some sessions failed → exit 65 (got {rc}; {se.strip()[:200]})")
+    check(se == "", f"no progress line when stderr is not a terminal ({se[:80]!r})")
     check("failures.csv" in so, "the summary line points at failures.csv")
     check(snapshot(study) == before, "input files untouched (no /analysis written)")
     rows = table(os.path.join(out, "summary.csv"))
@@ -206,6 +208,24 @@ def case_mixed():
           run["tendo_version"], "run.json parameters and version")
     leftovers = [n for n in os.listdir(out) if n.startswith(".") and n != ".lock"]
     check(leftovers == [], f"no temporary or scratch files left: {leftovers}")
+    # On a terminal, the progress line: files, hours of data.
+    master, slave = pty.openpty()
+    p = subprocess.Popen([TENDO, "batch", study, "--out", os.path.join(root, "out-tty"), "-j",
+                          "1"], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    p.communicate()
+    os.close(master)
+    check(b"7/7 files" in seen and b"h of data" in seen and b"\r" in seen,
+          f"progress on a terminal ({seen[-120:]!r})")
     # --json prints run.json's counts as one line.
     rc, so, _ = batch(root, os.path.join(root, "out-json"), "-j", "1", "--json")
     j = json.loads(so)
@@ -272,12 +292,17 @@ def case_resume():
     done_before = read(journal, "rb").count(b"\n")
     check(not os.path.exists(os.path.join(out, "summary.csv")),
           "no summary.csv from a killed first run (nothing torn)")
-    # A power cut in the middle of a journal write: a torn last line.
+    # A power cut in the middle of a journal write: a torn last line; and a
+    # half-written table under its temporary name.
     with open(journal, "ab") as f:
         f.write(b'{"file":"torn')
+    with open(os.path.join(out, ".summary.csv.tmp99999"), "w") as f:
+        f.write("file,pa")
     rc, so, se = tendo(*cmd[1:], "--resume")
     check(rc == 65, f"--resume finishes ({se.strip()[:200]})")
     check(tables(out) == want, "resumed tables = uninterrupted run, byte for byte")
+    check(not os.path.exists(os.path.join(out, ".summary.csv.tmp99999")),
+          "a killed run's temporary file is cleared")
     run = json.loads(read(os.path.join(out, "run.json")))
     c = run["counts"]
     check(c["reused"] == done_before and c["analyzed"] == c["sessions"] - done_before,

@@ -17,6 +17,8 @@ cases:
   crash    SIGKILL during catalog writes, in a bounded loop: integrity_check
            ok, a diary import is all or nothing, nothing doubled
   parallel two writers at once wait for each other (busy timeout)
+  pending  a session registered without a summary (as sync registers) is
+           analysed by `tendo add FILE` or `tendo add --pending`, once
   help     every command's --help teaches and exits 0
 """
 import datetime
@@ -441,6 +443,47 @@ def case_parallel():
     check(count("SELECT count(*) FROM diary") == 8, "every parallel write kept")
 
 
+# ---------------------------------------------------------------- pending
+
+def register_like_sync(f, sid, start):
+    """A row as sync writes it: no summary yet."""
+    with db() as c:
+        c.execute("INSERT INTO sessions (id, path, athlete_id, start_utc, duration_s, source, "
+                  "added_utc) VALUES (?, ?, 'ann', ?, 84, 'sync', '2026-03-02T08:00:00Z')",
+                  (sid, os.path.realpath(f), start))
+
+
+def case_pending():
+    fresh()
+    add_ann()
+    f1 = simulate("one", 60, seed=8, start="2026-03-02T07:00:00Z")
+    f2 = simulate("two", 60, seed=9, start="2026-03-03T07:00:00Z")
+    sid1 = json.loads(tendo("inspect", f1, "--json", home=False).stdout)["session_id"]
+    sid2 = json.loads(tendo("inspect", f2, "--json", home=False).stdout)["session_id"]
+    register_like_sync(f1, sid1, "2026-03-02T07:00:00.000000Z")
+    register_like_sync(f2, sid2, "2026-03-03T07:00:00.000000Z")
+    out = tendo("load", "--athlete", "ann").stdout
+    check("2 sessions of ann have no analysis yet" in out and "--pending" in out, out)
+    j = json.loads(tendo("flags", "--athlete", "ann", "--json").stdout)
+    check(j["pending_sessions"] == 2, f"{j}")
+    # the file itself: its registration is completed, not doubled
+    p = tendo("add", f1, "--json")
+    r = json.loads(p.stdout.splitlines()[0])
+    check(r["added"] and r["completed"] and r["session"] == sid1 and r["distance_m"] > 100, f"{r}")
+    check(count("SELECT count(*) FROM sessions") == 2, "not doubled")
+    check(count("SELECT count(*) FROM sessions WHERE summary_json IS NULL") == 1, "one left")
+    tendo("add", f1, expect=65)  # now complete: a second add is a duplicate
+    # --pending does the rest
+    p = tendo("add", "--pending", "--athlete", "ann")
+    check("analysed" in p.stdout and sid2 in p.stdout, p.stdout)
+    check(count("SELECT count(*) FROM sessions WHERE summary_json IS NULL") == 0, "none left")
+    p = tendo("add", "--pending")
+    check("has its summary already" in p.stdout, p.stdout)
+    tendo("add", "--pending", f1, expect=64)
+    load = json.loads(tendo("load", "--athlete", "ann", "--json").stdout)
+    check(all(d["distance_m"] > 100 for d in load["days"]), "both days have distance")
+
+
 # ---------------------------------------------------------------- help
 
 def case_help():
@@ -455,5 +498,5 @@ def case_help():
 
 
 {"history": case_history, "errors": case_errors, "review": case_review, "crash": case_crash,
- "parallel": case_parallel, "help": case_help}[CASE]()
+ "parallel": case_parallel, "pending": case_pending, "help": case_help}[CASE]()
 print(f"catalog cli {CASE}: ok")

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -391,6 +392,14 @@ int batch_job_run(const batch_job *j, const char *scratch, int want_steps, char 
         rc = tendo_analyze_file(path, &ao, &res, &err);
     }
     if (rc != TENDO_OK) {
+        size_t len = strlen(j->file);
+        if (j->format == BATCH_H5 && rc == TENDO_EDATA && len > 4 &&
+            !strcasecmp(j->file + len - 4, ".csv")) {
+            size_t used = strlen(err.msg);
+            snprintf(err.msg + used, sizeof err.msg - used,
+                     " (a sensor CSV is read through --manifest, which gives its rate and "
+                     "units)");
+        }
         if (j->format == BATCH_CSV)
             unlink(scratch);
         *out = failed(j, &fp, &err, scratch);

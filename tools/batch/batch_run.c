@@ -514,6 +514,25 @@ static int write_outputs(const batch_options *o, batch_state *s, batch_counts *c
 
 /* ------------------------------------------------------------ folder */
 
+/* Removes the temporary files a killed run may have left in dir/sub
+ * (".NAME.tmpPID", batch_write_atomic's names). */
+static void remove_stale_temporaries(const char *dir, const char *sub)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *tmp = strstr(e->d_name, ".tmp");
+        if (e->d_name[0] == '.' && tmp && tmp[4] &&
+            strspn(tmp + 4, "0123456789") == strlen(tmp + 4))
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 /* Creates the output folder and takes its lock (one batch at a time). */
 int batch_open_dir(const char *dir, int steps, int *lock_fd, tendo_error *err)
 {
@@ -542,6 +561,8 @@ int batch_open_dir(const char *dir, int steps, int *lock_fd, tendo_error *err)
                                dir);
     }
     *lock_fd = fd;
+    remove_stale_temporaries(dir, ".");
+    remove_stale_temporaries(dir, "steps");
     snprintf(path, sizeof path, "%s/steps", dir);
     if (steps && mkdir(path, 0755) != 0 && errno != EEXIST)
         return tendo_error_set(err, TENDO_ECANTCREAT, "cannot create %s: %s", path,

@@ -142,3 +142,20 @@ int ccli_show_new_flags(tendo_catalog *c, const char *home, const char *const *a
     }
     return rc;
 }
+
+size_t ccli_pending_note(tendo_catalog *c, const char *athlete_id, char *note, size_t cap)
+{
+    tendo_catalog_session *p;
+    size_t n = 0;
+    note[0] = '\0';
+    if (tendo_catalog_session_pending(c, athlete_id, &p, &n, NULL) != TENDO_OK)
+        return 0;
+    tendo_catalog_sessions_free(p, n);
+    if (n)
+        snprintf(note, cap,
+                 "%zu session%s of %s %s no analysis yet and count%s only by duration: run "
+                 "'tendo add --pending --athlete %s'",
+                 n, n == 1 ? "" : "s", athlete_id, n == 1 ? "has" : "have", n == 1 ? "s" : "",
+                 athlete_id);
+    return n;
+}

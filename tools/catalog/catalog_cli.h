@@ -54,6 +54,11 @@ int ccli_show_new_flags(tendo_catalog *c, const char *home, const char *const *a
                         const char *const *dates, const char *const *sessions, size_t n,
                         const char *rule, int json, tendo_error *err);
 
+/* Sessions of athlete_id registered without a summary (by sync): their
+ * count (0 also on error), and a sentence saying what to do in note[cap]
+ * ("" when none). */
+size_t ccli_pending_note(tendo_catalog *c, const char *athlete_id, char *note, size_t cap);
+
 /* Parses a 0-10 whole-number score option; prints a usage error and
  * returns 64 if it is not one. */
 int ccli_parse_score(const char *cmd, const char *option, const char *text, int *out);

@@ -148,17 +148,22 @@ static int one_athlete(tendo_catalog *c, const tendo_tr_config *cfg, const char 
         tendo_tr_result_free(r);
         return rc;
     }
+    char pending[240];
+    size_t npending = ccli_pending_note(c, id, pending, sizeof pending);
     cJSON *j = o->json ? cJSON_CreateObject() : NULL, *arr = NULL;
     if (j) {
         cJSON_AddStringToObject(j, "athlete", id);
         cJSON_AddBoolToObject(j, "enough_history", r->enough_history);
         cJSON_AddStringToObject(j, "history_note", r->history_note);
+        cJSON_AddNumberToObject(j, "pending_sessions", (double)npending);
         arr = cJSON_AddArrayToObject(j, "flags");
     } else {
         printf("%s:", id);
         if (r->history_note[0])
             printf(" (%s)", r->history_note);
         printf("\n");
+        if (npending)
+            printf("  note: %s\n", pending);
     }
     size_t shown = 0;
     for (size_t i = 0; i < n; i++) {

@@ -247,6 +247,8 @@ int tendo_cmd_load(int argc, char **argv)
     tendo_error e = {0};
     tendo_tr_result *r;
     rc = tendo_catalog_training(c, athlete, &cfg, from, to, &r, &e);
+    char pending[240];
+    ccli_pending_note(c, athlete, pending, sizeof pending);
     tendo_catalog_close(c);
     if (rc != TENDO_OK)
         return cli_fail(CMD, &e);
@@ -258,6 +260,9 @@ int tendo_cmd_load(int argc, char **argv)
         print_weeks(athlete, r);
     if ((csv || json) && r->history_note[0])
         fprintf(stderr, "tendo load: note: %s\n", r->history_note);
+    if (pending[0])
+        fprintf(csv || json ? stderr : stdout, "%snote: %s\n", csv || json ? "tendo load: " : "",
+                pending);
     tendo_tr_result_free(r);
     return 0;
 }
