@@ -5,10 +5,12 @@
  * the history's generator output is silenced (its command is printed once)
  * so the demo reads as a handful of steps.
  */
+#define _XOPEN_SOURCE 700 /* nftw() */
 #include "demo_coach.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,21 +80,36 @@ static void fresh_catalog(const char *home)
     }
 }
 
-int tendo_demo_coach(const char *dir, const char *run_h5, int first_step, demo_step_fn step)
+/* Removes what an earlier demo left in its own home: the catalog, the
+ * synced session files and the sync spool (never anything else). */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    char home[4096], hist[4096], report[4096], calf[4096];
-    snprintf(home, sizeof home, "%s/home", dir);
-    snprintf(hist, sizeof hist, "%s/history", dir);
-    snprintf(report, sizeof report, "%s/report.html", dir);
-    snprintf(calf, sizeof calf, "%s/calf.h5", dir);
-    if ((mkdir(home, 0777) != 0 && errno != EEXIST) ||
-        (mkdir(hist, 0777) != 0 && errno != EEXIST)) {
+    (void)st;
+    (void)ftw;
+    return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static void fresh_home(const char *home)
+{
+    static const char *const trees[] = {"sessions", "spool"};
+    char path[4200];
+    fresh_catalog(home);
+    for (size_t i = 0; i < sizeof trees / sizeof trees[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", home, trees[i]);
+        if (access(path, F_OK) == 0)
+            nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+}
+
+int tendo_demo_athlete(const char *dir, char *home, size_t home_cap, int *step_no,
+                       demo_step_fn step)
+{
+    snprintf(home, home_cap, "%s/home", dir);
+    if (mkdir(home, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "tendo demo: cannot create %s: %s\n", home, strerror(errno));
         return 73;
     }
-    fresh_catalog(home);
-    int n = first_step;
-
+    fresh_home(home);
     char *athlete[] = {"athlete",
                        "add",
                        ATHLETE,
@@ -107,8 +124,23 @@ int tendo_demo_coach(const char *dir, const char *run_h5, int first_step, demo_s
                        "--home",
                        home,
                        NULL};
-    int rc = step(n++, "a coach's view: a demo athlete in the demo's own catalog",
-                  tendo_cmd_athlete, athlete);
+    return step((*step_no)++, "the runner, in the demo's own catalog (DIR/home)",
+                tendo_cmd_athlete, athlete);
+}
+
+int tendo_demo_coach(const char *dir, const char *home_dir, const char *run_h5, int first_step,
+                     demo_step_fn step)
+{
+    char home[4096], hist[4096], report[4096], calf[4096];
+    snprintf(home, sizeof home, "%s", home_dir); /* argv strings are not const */
+    snprintf(hist, sizeof hist, "%s/history", dir);
+    snprintf(report, sizeof report, "%s/report.html", dir);
+    snprintf(calf, sizeof calf, "%s/calf.h5", dir);
+    if (mkdir(hist, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tendo demo: cannot create %s: %s\n", hist, strerror(errno));
+        return 73;
+    }
+    int n = first_step, rc = 0;
 
     /* Five weeks of short runs, then the demo's own run: a Saturday longer
      * than any run of the 30 days before it. */

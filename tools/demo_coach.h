@@ -8,12 +8,24 @@
 #ifndef TENDO_DEMO_COACH_H
 #define TENDO_DEMO_COACH_H
 
+#include <stddef.h>
+
 typedef int (*demo_command_fn)(int argc, char **argv);
 /* Prints step `number` with its title and command line, then runs it. */
 typedef int (*demo_step_fn)(int number, const char *title, demo_command_fn fn, char **argv);
 
-/* Runs the steps numbered from first_step on; run_h5 is the demo's
- * simulated session (dated 2026-11-21). Returns 0 or the failing exit code. */
-int tendo_demo_coach(const char *dir, const char *run_h5, int first_step, demo_step_fn step);
+/* Makes the demo's own home DIR/home (its catalog, synced sessions and sync
+ * spool from an earlier demo are removed) and adds the demo athlete, as step
+ * *step_no (then incremented). home receives DIR/home. Returns 0 or the
+ * failing exit code. */
+int tendo_demo_athlete(const char *dir, char *home, size_t home_cap, int *step_no,
+                       demo_step_fn step);
+
+/* Runs the steps numbered from first_step on, in the home made by
+ * tendo_demo_athlete; run_h5 is the demo's session (dated 2026-11-21),
+ * registered by tendo sync without a summary or not registered at all.
+ * Returns 0 or the failing exit code. */
+int tendo_demo_coach(const char *dir, const char *home, const char *run_h5, int first_step,
+                     demo_step_fn step);
 
 #endif

@@ -374,7 +374,7 @@ def case_browser():
 
 
 def case_demo():
-    """The demo's coach part: its own catalog, a report, the screenshot command."""
+    """The demo: two emulated pods synced, its own catalog, a report, the screenshot command."""
     out = os.path.join(SCRATCH, "demo")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(SCRATCH, exist_ok=True)
@@ -393,8 +393,16 @@ def case_demo():
         db = sqlite3.connect(os.path.join(out, "home", "catalog.sqlite"))
         n = db.execute("SELECT count(*) FROM sessions WHERE athlete_id = 'demo'").fetchone()[0]
         c = db.execute("SELECT count(*) FROM capacity_tests").fetchone()[0]
+        synced = db.execute("SELECT count(*), sum(summary_json IS NOT NULL) FROM sessions "
+                            "WHERE source = 'sync'").fetchone()
+        erased = db.execute("SELECT count(*) FROM sync_ledger WHERE state = 'erased'").fetchone()[0]
         db.close()
         check(n == 15 and c == 1, f"run {attempt}: {n} sessions, {c} capacity tests")
+        # The run came from two emulated pods through tendo sync, was erased
+        # from both, and tendo add gave it its summary.
+        check("Synced 2 pods" in p.stdout, "the demo syncs two emulated pods")
+        check(synced == (1, 1) and erased == 2,
+              f"run {attempt}: synced sessions (count, with summary) {synced}, erased {erased}")
 
 
 if __name__ == "__main__":
