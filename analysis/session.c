@@ -179,14 +179,16 @@ static void build_steps(tendo_an_session *s, int two_sides)
         p->strike_angle_deg = r->strike_angle_deg;
         p->footstrike = strike_class(r->strike_angle_deg);
         p->impact_g = r->impact_g;
-        p->kind =
-            isfinite(r->t_to_next) ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK) : TENDO_AN_REST;
+        p->kind = isfinite(r->t_to_next) || r->gait_known
+                      ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK)
+                      : TENDO_AN_REST;
         p->stride_s = p->flight_ms = p->cadence_spm = NAN;
         /* stride time: to the next contact of this foot, if it pushed off
          * from this one */
         for (size_t j = i + 1; j < s->n && s->e[j].st.t_ic - r->t_ic < LINK_S; j++)
             if (s->e[j].pod == p->pod) {
-                if (s->e[j].st.t_to > r->t_ic)
+                /* (a shank's walking stride has no toe-off: NAN passes) */
+                if (!(s->e[j].st.t_to <= r->t_ic))
                     p->stride_s = s->e[j].st.t_ic - r->t_ic;
                 break;
             }

@@ -35,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.3"
+#define TENDO_AN_VERSION "tendo-analysis 0.4"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
@@ -140,6 +140,8 @@ typedef struct tendo_an_stride {
     double peak_swing_radps; /* mid-swing pitch rate */
     double zv_gyro_radps;    /* RMS gyro over the zero-velocity window at t_zv1 */
     int running;             /* 1 if the contact's duty factor is below 0.5 */
+    int gait_known;          /* 1: walk/run is decided (running) even with no t_to_next
+                                (shank walking steps); 0: from t_to_next as for the foot */
     double strike_angle_deg; /* sole angle at t_ic against the flat foot, toes up + */
     double impact_g;         /* peak |specific force| in the 50 ms after t_ic, g */
     tendo_an_drift drift;    /* for the session's bias correction */
@@ -182,6 +184,34 @@ void tendo_an_cadence_free(tendo_an_cadence *c);
 int tendo_an_cadence_push(tendo_an_cadence *c, const float *gyro, size_t n, tendo_error *err);
 /* Pops the oldest estimate: 1 if one was written to *e, 0 if none. */
 int tendo_an_cadence_next(tendo_an_cadence *c, tendo_an_cadence_est *e);
+
+/* ---------------------------------------------------------------------
+ * Shank: contacts from a tibia-mounted accelerometer (no gyroscope).
+ * ------------------------------------------------------------------- */
+
+/* Streams one shank accelerometer (any mounting: only the resultant is
+ * used) and finds each contact of its leg: initial contact at the onset of
+ * the tibial shock, toe-off after the propulsive peak, peak tibial
+ * acceleration. Methods: analysis/MODELS.md, "Shank". */
+typedef struct tendo_an_shank tendo_an_shank;
+
+int tendo_an_shank_new(tendo_an_shank **out, double fs_hz, tendo_error *err);
+void tendo_an_shank_free(tendo_an_shank *s);
+/* Feeds n samples of 3-axis specific force (m/s², sensor frame). */
+int tendo_an_shank_push(tendo_an_shank *s, const float *acc, size_t n, tendo_error *err);
+int tendo_an_shank_finish(tendo_an_shank *s, tendo_error *err);
+/* Pops the oldest contact as a stride record (times in seconds since the
+ * first sample): t_ic; t_to_next, the toe-off ending the contact (NAN for
+ * the last contact before a stop, or when none was found); contact_s; t_to,
+ * the previous contact's toe-off; running (duty factor < 0.5); impact_g.
+ * Without a gyroscope the spatial fields (length_m, dz_m, speed_mps), the
+ * sole angle and the zero-velocity times are NAN and drift.valid is 0.
+ * Contacts come out with a delay of up to ~15 s of data (the stride period
+ * they are judged by comes from a 16-s spectrum). 1 if one was written. */
+int tendo_an_shank_next(tendo_an_shank *s, tendo_an_stride *out);
+/* Pops the spectral cadence estimates of the same signal (as
+ * tendo_an_cadence_next; stride_hz is the leg's stride frequency). */
+int tendo_an_shank_next_cadence(tendo_an_shank *s, tendo_an_cadence_est *e);
 
 /* ---------------------------------------------------------------------
  * Session: the strides of all pods become steps, bouts and a summary.

@@ -33,6 +33,7 @@ typedef struct sim_cli {
     int force, json, ideal;
     int minutes_given, speed_given;
     int heel_raise;  /* --heel-raise: the calf-capacity test */
+    int placement;   /* --placement: -1 as the profile says, 0 foot, 1 shank */
     int64_t reps[2]; /* left, right */
     double height_cm[2];
 } sim_cli;
@@ -59,6 +60,9 @@ static void print_help(FILE *out)
 "  --athlete ID        athlete id stored in the session (default " DEFAULT_ATHLETE ")\n"
 "  --start ISO8601     session start in UTC (default " DEFAULT_START ")\n"
 "  --ideal             no sensor noise, bias, scale error or clock error\n"
+"  --placement P       foot (default): a 6-axis pod on each shoe; shank: an\n"
+"                      accelerometer-only pod on each distal tibia, with the\n"
+"                      tibial shock at every contact (tools/SIMULATOR.md)\n"
 "  --force             replace --out if it exists\n"
 "\n"
 "Heel-raise test (calf capacity, for 'tendo capacity'):\n"
@@ -92,7 +96,7 @@ static void print_help(FILE *out)
 static int parse_args(int argc, char **argv, sim_cli *o)
 {
     const char *minutes = NULL, *speed = NULL, *rate = NULL, *seed = NULL;
-    const char *reps[2] = {NULL, NULL}, *height[2] = {NULL, NULL};
+    const char *reps[2] = {NULL, NULL}, *height[2] = {NULL, NULL}, *placement = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int m;
@@ -124,6 +128,7 @@ static int parse_args(int argc, char **argv, sim_cli *o)
             (m = cli_option_value(CMD, argc, argv, &i, "--seed", &seed)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--athlete", &o->athlete)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--start", &o->start)) ||
+            (m = cli_option_value(CMD, argc, argv, &i, "--placement", &placement)) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--reps-left", &reps[0])) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--reps-right", &reps[1])) ||
             (m = cli_option_value(CMD, argc, argv, &i, "--height-left", &height[0])) ||
@@ -145,6 +150,10 @@ static int parse_args(int argc, char **argv, sim_cli *o)
         return CLI_EXIT_USAGE;
     if (seed && cli_parse_int64(CMD, "--seed", seed, 0, INT64_MAX, &o->seed))
         return CLI_EXIT_USAGE;
+    if (placement && strcmp(placement, "foot") && strcmp(placement, "shank"))
+        return cli_usage(CMD, "--placement must be foot or shank, not '%s'", placement);
+    if (placement)
+        o->placement = !strcmp(placement, "shank");
     if (o->profile && (minutes || speed))
         return cli_usage(CMD, "--minutes and --speed shape the built-in profile; "
                               "with --profile, set durations and speeds in the file");
@@ -235,6 +244,15 @@ static int load_profile(const sim_cli *o, tendo_sim_profile *p, tendo_error *err
     }
     rc = tendo_sim_profile_parse(text, o->profile, p, err);
     free(text);
+    return rc;
+}
+
+/* The profile, with --placement applied. */
+static int load_profile_placed(const sim_cli *o, tendo_sim_profile *p, tendo_error *err)
+{
+    int rc = load_profile(o, p, err);
+    if (!rc && o->placement >= 0)
+        rc = tendo_sim_profile_set_placement(p, o->placement, err);
     return rc;
 }
 
@@ -377,6 +395,11 @@ static void pod_meta(const tendo_sim_profile *p, const tendo_sim_pod_info *in, d
     snprintf(m->firmware, sizeof m->firmware, "sim-1");
     m->accel_range_g = p->pods.accel_range_g;
     m->gyro_range_dps = p->pods.gyro_range_dps;
+    if (p->pods.shank) { /* tibial-acceleration research pods: no gyroscope */
+        m->placement = TENDO_PLACEMENT_SHANK;
+        m->has_gyro = 0;
+        m->gyro_range_dps = 0.0;
+    }
     if (p->pods.float32) {
         m->storage = TENDO_STORE_FLOAT32;
         m->accel_conversion = 1.0;
@@ -543,6 +566,7 @@ int tendo_cmd_simulate(int argc, char **argv)
                  .speed = 3.0,
                  .rate = 1000.0,
                  .seed = 1,
+                 .placement = -1,
                  .reps = {24, 24},
                  .height_cm = {12.0, 12.0}};
     int code = parse_args(argc, argv, &o);
@@ -551,7 +575,7 @@ int tendo_cmd_simulate(int argc, char **argv)
     tendo_error err;
     tendo_error_clear(&err);
     tendo_sim_profile p;
-    int rc = load_profile(&o, &p, &err);
+    int rc = load_profile_placed(&o, &p, &err);
     if (!rc)
         rc = run(&o, &p, &err);
     tendo_sim_profile_free(&p);

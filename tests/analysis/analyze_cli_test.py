@@ -467,6 +467,62 @@ def case_short_and_accel_only():
     print("short_and_accel_only: a 4-s file analysed; accelerometer-only pods said, nulls")
 
 
+def case_shank():
+    """Shank accelerometers (tendo simulate --placement shank): steps and
+    cadence against the truth, running contact time within 30 ms, spatial
+    figures and the speed-based Achilles load null (no gyroscope), said in the
+    notes; the steps CSV has no speed; the pods are recorded as shank, no gyro;
+    `--placement shank` analyses an accelerometer-only import the same way."""
+    f = simulate("shank", PROFILE, "--rate", "500", "--seed", "8", "--placement", "shank")
+    with h5py.File(f) as h:
+        for serial in h["sensors"]:
+            g = h["sensors"][serial]
+            check(g.attrs["placement"] == "shank" and "gyro" not in g,
+                  f"{serial}: placement {g.attrs['placement']}, datasets {list(g)}")
+        true_steps = sum(len(h["truth"][s]["steps"]) for s in h["sensors"])
+    out = path("shank.csv")
+    j = json.loads(tendo("analyze", f, "--json", "--steps-csv", out).stdout)
+    t = truth_run(f)
+    check(abs(j["steps"] - true_steps) <= 6, f"shank steps {j['steps']} vs true {true_steps}")
+    close(j["cadence_spm"], t["cadence_spm"], 0.01 * t["cadence_spm"], "shank cadence_spm")
+    close(j["cadence_spectral_spm"], t["cadence_spm"], 0.01 * t["cadence_spm"],
+          "shank cadence_spectral_spm")
+    with h5py.File(f) as h:
+        gct = [r["gct_ms"] for s in h["sensors"] for r in h["truth"][s]["steps"][:]
+               if r["kind"] == b"run" and math.isfinite(r["gct_ms"])]
+    close(j["gct_ms"], float(np.median(gct)), 30.0, "shank gct_ms")
+    close(j["run_s"], 60.0, 6.0, "shank run_s")
+    for k in ("distance_m", "speed_mps", "ascent_m", "descent_m", "achilles_load",
+              "achilles_damage"):
+        check(j[k] is None, f"shank {k} = {j[k]}, expected null")
+    check(j["impact_g"] > 3, f"shank impact_g {j['impact_g']}")
+    check(any("shank accelerometer" in n for n in j["quality"]["notes"]), f"notes {j['quality']}")
+    with open(out) as fh:
+        rows = list(csv.DictReader(fh))
+    check(len(rows) == j["steps"] and all(r["speed_mps"] == "" for r in rows),
+          "shank CSV rows / speed")
+    text = tendo("analyze", f, "--no-store").stdout
+    check("not measured" in text and "tibial" in text, f"summary:\n{text}")
+    with h5py.File(f) as h:
+        st = h["analysis"][list(h["sensors"])[0]]["steps"][:]
+        check(len(st) > 50 and np.all(np.isnan(st["speed_mps"])), "stored shank steps")
+    # an accelerometer-only import recorded as foot pods: said, unless --placement shank
+    d = path("shank-csv")
+    shutil.rmtree(d, ignore_errors=True)
+    tendo("export", "csv", f, "--out", d)
+    acc = path("shank-import.h5")
+    tendo("import", "csv", "--out", acc, "--rate", "500", "--left", os.path.join(d, "left.csv"),
+          "--right", os.path.join(d, "right.csv"), "--force")
+    j0 = analyze_json(acc)
+    check(j0["steps"] is None and any("--placement shank" in n for n in j0["quality"]["notes"]),
+          f"import as foot: {j0}")
+    j1 = json.loads(tendo("analyze", acc, "--no-store", "--json", "--placement", "shank").stdout)
+    check(abs(j1["steps"] - j["steps"]) <= 2, f"import --placement shank: {j1['steps']} steps")
+    print(f"shank: steps {j['steps']}/{true_steps}, cadence {j['cadence_spm']:.1f} (spectral "
+          f"{j['cadence_spectral_spm']:.1f}) / true {t['cadence_spm']:.1f}, contact "
+          f"{j['gct_ms']:.0f} / {np.median(gct):.0f} ms, impact {j['impact_g']:.1f} g; spatial null")
+
+
 def case_api():
     """The library API (tools/analyze) gives the command's bytes, also when
     four threads analyse at once (test_an_api checks that part)."""

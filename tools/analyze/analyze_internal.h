@@ -14,6 +14,7 @@
 /* What one pod gave. */
 typedef struct analyze_pod_result {
     int analyzed;
+    int shank; /* analysed as a shank accelerometer (no spatial figures) */
     char notes[3][200]; /* what the reader should know about this pod */
     int nnotes;
     double orientation_confidence; /* NAN if none */
@@ -32,6 +33,7 @@ struct tendo_analyze_result {
     double duration_s;
     double first_sample_s; /* the session's first sample (any pod), s after start_time_utc */
     int pods_analyzed;
+    int foot_pods_analyzed; /* of those, foot pods: the only source of speed and distance */
     char analyzed_at[40];
 };
 

@@ -16,6 +16,9 @@ size_t analyze_summary_fields(const tendo_analyze_result *fr, analyze_field *f)
     const tendo_analyze_options *o = &fr->opt;
     const tendo_an_summary *u = tendo_an_session_summary(fr->ses);
     int none = fr->pods_analyzed == 0; /* nothing measured: steps unknown, not zero */
+    /* shank pods alone measure no distance, speed, elevation or the
+     * speed-based Achilles load: unknown, not zero */
+    int nospace = none || fr->foot_pods_analyzed == 0;
     size_t n = 0;
     f[n++] = (analyze_field){"duration_s", u->duration_s};
     f[n++] = (analyze_field){"run_s", none ? NAN : u->run_s};
@@ -29,15 +32,15 @@ size_t analyze_summary_fields(const tendo_analyze_result *fr, analyze_field *f)
     f[n++] = (analyze_field){"cadence_walk_spm", u->cadence_walk_spm};
     f[n++] = (analyze_field){"gct_ms", u->gct_ms};
     f[n++] = (analyze_field){"flight_ms", u->flight_ms};
-    f[n++] = (analyze_field){"distance_m", none ? NAN : u->distance_m};
+    f[n++] = (analyze_field){"distance_m", nospace ? NAN : u->distance_m};
     f[n++] = (analyze_field){"speed_mps", u->speed_mps};
-    f[n++] = (analyze_field){"ascent_m", none ? NAN : u->ascent_m};
-    f[n++] = (analyze_field){"descent_m", none ? NAN : u->descent_m};
-    f[n++] = (analyze_field){"achilles_load", none ? NAN : u->achilles_load};
+    f[n++] = (analyze_field){"ascent_m", nospace ? NAN : u->ascent_m};
+    f[n++] = (analyze_field){"descent_m", nospace ? NAN : u->descent_m};
+    f[n++] = (analyze_field){"achilles_load", nospace ? NAN : u->achilles_load};
     f[n++] = (analyze_field){
         "achilles_load_kn",
-        none || !(o->mass_kg > 0) ? NAN : u->achilles_load * o->mass_kg * 9.80665 / 1000};
-    f[n++] = (analyze_field){"achilles_damage", none ? NAN : u->achilles_damage};
+        nospace || !(o->mass_kg > 0) ? NAN : u->achilles_load * o->mass_kg * 9.80665 / 1000};
+    f[n++] = (analyze_field){"achilles_damage", nospace ? NAN : u->achilles_damage};
     f[n++] = (analyze_field){"impact_g", u->impact_g};
     f[n++] = (analyze_field){"gct_balance_left_pct", u->gct_balance_left_pct};
     return n;
@@ -85,7 +88,8 @@ cJSON *tendo_analyze_json(const tendo_analyze_result *fr)
     cJSON_AddNumberToObject(q, "gaps", (double)qu.gaps);
     cJSON_AddNumberToObject(q, "gap_s", qu.gap_s);
     json_number(q, "elevation_lr_diff_m",
-                fr->pods_analyzed ? tendo_an_session_summary(fr->ses)->elevation_lr_diff_m : NAN);
+                fr->foot_pods_analyzed ? tendo_an_session_summary(fr->ses)->elevation_lr_diff_m
+                                       : NAN);
     cJSON_AddNumberToObject(q, "pods", (double)fr->npods);
     cJSON_AddNumberToObject(q, "pods_analyzed", fr->pods_analyzed);
     cJSON *notes = cJSON_AddArrayToObject(q, "notes");
@@ -130,17 +134,23 @@ void tendo_analyze_print_summary(FILE *out, const tendo_analyze_result *fr)
         hms(u->walk_s, w, sizeof w);
         hms(fmax(0, u->rest_s), s, sizeof s);
         fprintf(out, "  %s running, %s walking, %s standing or still\n", r, w, s);
-        fprintf(out, "  distance %.2f km", u->distance_m / 1000);
-        if (isfinite(u->speed_mps) && u->speed_mps > 0) {
+        int spatial = fr->foot_pods_analyzed > 0;
+        if (!spatial)
+            fprintf(out, "  distance, pace and climb not measured: shank accelerometers have no "
+                         "gyroscope to integrate\n");
+        else
+            fprintf(out, "  distance %.2f km", u->distance_m / 1000);
+        if (spatial && isfinite(u->speed_mps) && u->speed_mps > 0) {
             double pace = 1000 / u->speed_mps;
             fprintf(out, ", running pace %d:%02d /km (%.2f m/s)", (int)(pace / 60),
                     (int)lround(fmod(pace, 60)) % 60, u->speed_mps);
         }
-        fprintf(out, ", climb +%.0f m / -%.0f m\n", u->ascent_m, u->descent_m);
+        if (spatial)
+            fprintf(out, ", climb +%.0f m / -%.0f m\n", u->ascent_m, u->descent_m);
         /* The feet's height estimates drift apart with accelerometer bias
          * (MODELS.md): when they disagree by more than 0.5% of the distance,
          * say so beside the climb. */
-        if (fabs(u->elevation_lr_diff_m) > fmax(2, 0.005 * u->distance_m))
+        if (spatial && fabs(u->elevation_lr_diff_m) > fmax(2, 0.005 * u->distance_m))
             fprintf(out, "  (climb uncertain: the two feet's height estimates differ by %.0f m)\n",
                     fabs(u->elevation_lr_diff_m));
         fprintf(out, "  steps %zu (%zu left, %zu right)", u->steps, u->steps_left, u->steps_right);
@@ -161,12 +171,19 @@ void tendo_analyze_print_summary(FILE *out, const tendo_analyze_result *fr)
             fprintf(out, "\n");
         }
         if (isfinite(u->impact_g))
-            fprintf(out, "  impact %.1f g at the foot (shock, not the tendon's load)\n",
-                    u->impact_g);
-        fprintf(out, "  Achilles load %.0f body weights over the steps", u->achilles_load);
-        if (o->mass_kg > 0)
-            fprintf(out, " (%.0f kN)", u->achilles_load * o->mass_kg * 9.80665 / 1000);
-        fprintf(out, ", damage index %.0f (k = %g)\n", u->achilles_damage, o->damage_k);
+            fprintf(out, "  impact %.1f g %s (shock, not the tendon's load)\n", u->impact_g,
+                    !spatial                               ? "at the shank (peak tibial acceleration)"
+                    : fr->foot_pods_analyzed < fr->pods_analyzed ? "(foot and shank pods)"
+                                                           : "at the foot");
+        if (!spatial) {
+            fprintf(out, "  Achilles load not estimated: it scales with running speed, which "
+                         "needs a foot pod\n");
+        } else {
+            fprintf(out, "  Achilles load %.0f body weights over the steps", u->achilles_load);
+            if (o->mass_kg > 0)
+                fprintf(out, " (%.0f kN)", u->achilles_load * o->mass_kg * 9.80665 / 1000);
+            fprintf(out, ", damage index %.0f (k = %g)\n", u->achilles_damage, o->damage_k);
+        }
     }
     analyze_quality q = analyze_quality_of(fr);
     double conf = q.confidence, clipped = q.clipped, gap_s = q.gap_s;

@@ -150,6 +150,8 @@ static int hand_over(tendo_an_session *ses, int pod, int side, const seg_strides
 }
 
 typedef struct pod_stream {
+    int shank;            /* accelerometer only: sh instead of g and cad */
+    tendo_an_shank *sh;
     tendo_an_gait *g;
     tendo_an_cadence *cad;
     seg_strides seg;  /* strides of the current segment */
@@ -160,13 +162,52 @@ typedef struct pod_stream {
     double confidence;
 } pod_stream;
 
+static int drain_shank(tendo_an_shank *sh, seg_strides *out, seg_cadence *outc)
+{
+    tendo_an_stride st;
+    while (tendo_an_shank_next(sh, &st)) {
+        tendo_an_stride *s = tendo_array_reserve(out->s, &out->cap, out->len, sizeof *s, 256);
+        if (!s)
+            return -1;
+        out->s = s;
+        out->s[out->len++] = st;
+    }
+    tendo_an_cadence_est e;
+    while (tendo_an_shank_next_cadence(sh, &e)) {
+        tendo_an_cadence_est *x = tendo_array_reserve(outc->e, &outc->cap, outc->len, sizeof *x, 64);
+        if (!x)
+            return -1;
+        outc->e = x;
+        outc->e[outc->len++] = e;
+    }
+    return 0;
+}
+
+/* Drains what the segment's analysers have finished. */
+static int drain_all(pod_stream *ps)
+{
+    if (ps->shank)
+        return drain_shank(ps->sh, &ps->seg, &ps->segc);
+    return drain(ps->g, &ps->seg) != 0 || drain_cadence(ps->cad, &ps->segc) != 0 ? -1 : 0;
+}
+
 /* Ends the current gait segment: flush, collect its strides. */
 static int end_segment(pod_stream *ps, tendo_error *err)
 {
+    if (ps->shank) {
+        if (!ps->sh)
+            return TENDO_OK;
+        int rc = tendo_an_shank_finish(ps->sh, err);
+        if (rc == TENDO_OK && drain_all(ps) != 0)
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        tendo_an_shank_free(ps->sh);
+        ps->sh = NULL;
+        return rc;
+    }
     if (!ps->g)
         return TENDO_OK;
     int rc = tendo_an_gait_finish(ps->g, err);
-    if (rc == TENDO_OK && (drain(ps->g, &ps->seg) != 0 || drain_cadence(ps->cad, &ps->segc) != 0))
+    if (rc == TENDO_OK && drain_all(ps) != 0)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     const tendo_an_orientation *o = tendo_an_gait_orientation(ps->g);
     if (o && !ps->have_r) {
@@ -187,12 +228,16 @@ static int new_segment(pod_stream *ps, double fs, int64_t first, tendo_error *er
     ps->seg0 = first;
     ps->seg.len = 0;
     ps->segc.len = 0;
+    if (ps->shank)
+        return tendo_an_shank_new(&ps->sh, fs, err);
     int rc = tendo_an_gait_new(&ps->g, &go, err);
     return rc == TENDO_OK ? tendo_an_cadence_new(&ps->cad, fs, err) : rc;
 }
 
 static int push(pod_stream *ps, const float *a, const float *w, size_t n, tendo_error *err)
 {
+    if (ps->shank)
+        return tendo_an_shank_push(ps->sh, a, n, err);
     int rc = tendo_an_gait_push(ps->g, a, w, n, err);
     return rc == TENDO_OK ? tendo_an_cadence_push(ps->cad, w, n, err) : rc;
 }
@@ -209,8 +254,8 @@ static void add_note(analyze_pod_result *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int64_t start_us,
-                       analyze_pod_result *res, tendo_error *err)
+static int analyze_pod(tendo_reader *rd, size_t pod, int shank, tendo_an_session *ses,
+                       int64_t start_us, analyze_pod_result *res, tendo_error *err)
 {
     const tendo_pod_meta *pm = tendo_reader_pod(rd, pod);
     int64_t n = tendo_reader_sample_count(rd, pod);
@@ -222,6 +267,7 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
     uint8_t *status = malloc(WINDOW);
     knots m = {0};
     pod_stream ps = {0};
+    ps.shank = shank;
     ps.confidence = NAN;
     int rc = TENDO_OK;
     if (!t || !a || !w || !status)
@@ -231,7 +277,8 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
     int64_t prev_t = INT64_MIN;
     for (int64_t first = 0; rc == TENDO_OK && first < n; first += WINDOW) {
         size_t len = (size_t)(n - first < WINDOW ? n - first : WINDOW);
-        tendo_block blk = {.n = len, .time_us = t, .accel = a, .gyro = w, .status = status};
+        tendo_block blk = {.n = len, .time_us = t, .accel = a, .gyro = shank ? NULL : w,
+                           .status = status};
         memset(status, 0, len);
         rc = tendo_reader_read_si(rd, pod, first, &blk, err);
         if (rc == TENDO_OK && knot_add(&m, first, t[0]) != 0)
@@ -263,7 +310,7 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
         }
         if (rc == TENDO_OK && len > run0)
             rc = push(&ps, a + 3 * run0, w + 3 * run0, len - run0, err);
-        if (rc == TENDO_OK && (drain(ps.g, &ps.seg) != 0 || drain_cadence(ps.cad, &ps.segc) != 0))
+        if (rc == TENDO_OK && drain_all(&ps) != 0)
             rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
         if (rc == TENDO_OK && first + (int64_t)len == n && knot_add(&m, n - 1, t[len - 1]) != 0)
             rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
@@ -278,9 +325,21 @@ static int analyze_pod(tendo_reader *rd, size_t pod, tendo_an_session *ses, int6
         rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m, start_us, err);
     tendo_an_gait_free(ps.g);
     tendo_an_cadence_free(ps.cad);
+    tendo_an_shank_free(ps.sh);
     res->analyzed = rc == TENDO_OK;
+    res->shank = shank;
     res->orientation_confidence = ps.confidence;
-    if (rc == TENDO_OK && !ps.have_r)
+    if (rc == TENDO_OK && shank && fs < 200)
+        add_note(res,
+                 "%s: shank data at %g Hz: below 200 Hz the tibial shock spans a few samples and "
+                 "contacts are unreliable (analysis/MODELS.md, \"Shank\")",
+                 pm->serial, fs);
+    if (rc == TENDO_OK && shank)
+        add_note(res,
+                 "%s: shank accelerometer (no gyroscope): steps, cadence, contact time and tibial "
+                 "shock only; speed, distance, elevation and Achilles load need a foot pod",
+                 pm->serial);
+    if (rc == TENDO_OK && !shank && !ps.have_r)
         add_note(res, "%s: no walking or running to find the pod's orientation from", pm->serial);
     if (rc == TENDO_OK && res->clipped > 0)
         add_note(res,
@@ -340,16 +399,20 @@ static int analyze(tendo_analyze_result *fr, tendo_error *err)
         analyze_pod_result *pr = &fr->pr[p];
         pr->orientation_confidence = NAN;
         int placement = o->placement >= 0 ? o->placement : (int)pm->placement;
-        if (placement == TENDO_PLACEMENT_SHANK || !pm->has_gyro) {
+        if (placement == TENDO_PLACEMENT_FOOT && !pm->has_gyro) {
             pr->samples = tendo_reader_sample_count(rd, p);
-            add_note(pr, "%s: %s pods are not analysed yet (foot pods with a gyroscope only)",
-                     pm->serial,
-                     placement == TENDO_PLACEMENT_SHANK ? "shank" : "accelerometer-only");
+            add_note(pr,
+                     "%s: a foot pod without a gyroscope is not analysed (the foot method needs "
+                     "one); if it is worn on the shank, pass --placement shank",
+                     pm->serial);
             continue;
         }
-        rc = analyze_pod(rd, p, fr->ses, start_us, pr, err);
-        if (rc == TENDO_OK)
+        int shank = placement == TENDO_PLACEMENT_SHANK;
+        rc = analyze_pod(rd, p, shank, fr->ses, start_us, pr, err);
+        if (rc == TENDO_OK) {
             fr->pods_analyzed++;
+            fr->foot_pods_analyzed += !shank;
+        }
         double span = pr->last_s;
         if (span > fr->duration_s)
             fr->duration_s = span;

@@ -70,6 +70,7 @@ struct tendo_sim {
     footprint *fp;
     size_t nfp, capfp;
     sim_heel *heel; /* heel-raise sets, NULL when the profile has none */
+    int shank;      /* pods on the shanks, accelerometer only (profile pods.placement) */
     tendo_sim_totals totals;
     char session_id[40];
 };
@@ -454,6 +455,13 @@ static uint8_t sample(tendo_sim *s, int f, double t, double acc[3], double gyr[3
     ps->cur = find_stance(&s->foot[f], t, ps->cur);
     sim_pose pose;
     foot_pose(s, f, t, ps->cur, &ps->swing, &ps->swing_of, &pose);
+    if (s->shank) { /* the pod sits on the shank above this foot */
+        const foot_track *ft = &s->foot[f];
+        const sim_stance *st = &ft->st[ps->cur];
+        const sim_stance *nx = ps->cur + 1 < ft->n ? &ft->st[ps->cur + 1] : NULL;
+        sim_pose foot = pose;
+        sim_shank_pose(st, nx, !(t <= st->t_to || !nx), &foot, t, s->heading, &pose);
+    }
     double R[9], w[3];
     sim_pose_rotation(&pose, s->heading, R, w);
     double fw[3] = {pose.p[0].dd, pose.p[1].dd, pose.p[2].dd + TENDO_SIM_GRAVITY};
@@ -556,7 +564,7 @@ static int build_rows(tendo_sim *s, int f)
         copy_name(r->footstrike, tendo_sim_strike_name(st->strike));
         r->flat_start_s = fmax(st->t_ff, st->t_ic + 6.0 * st->imp_tau);
         r->flat_end_s = isfinite(st->t_ho) && st->t_ho < D ? st->t_ho : NAN;
-        r->impact_g = st->impact_g;
+        r->impact_g = s->shank ? sim_shank_shock_g(st) : st->impact_g;
     }
     s->nrows[f] = n;
     return 0;
@@ -642,6 +650,7 @@ int tendo_sim_create(tendo_sim **out, const tendo_sim_profile *p, const tendo_si
     s->opt = *opt;
     s->duration = tendo_sim_profile_duration(p);
     s->leg = p->leg_length_m;
+    s->shank = p->pods.shank;
     if (isfinite(p->heading_deg)) {
         s->heading = p->heading_deg * DEG;
     } else {

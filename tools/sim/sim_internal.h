@@ -153,6 +153,27 @@ void sim_track_to_world(jet along, double lateral, jet up, double heading, jet p
 /* Rotation matrix (foot → world) for a pose; omega in the foot frame. */
 void sim_pose_rotation(const sim_pose *ps, double heading, double R[9], double omega_foot[3]);
 
+/* The foot's impact pulse as a displacement (along the track, up) at time
+ * t of stance st: returns 1 inside the pulse, else 0 with both zero.
+ * sim_stance_eval adds it. */
+int sim_impact_offset(const sim_stance *st, double t, jet *along, jet *up);
+/* Peak of |d²/dt² [t·exp(−(t/τ)²)]| · τ: a pulse absorbing dv peaks at
+ * dv · this / τ. */
+double sim_impact_shape_peak(void);
+
+/* ------------------------------------------------- shank pods (sim_shank.c) */
+
+/* Pose of a sensor on the distal shank at time t, from the pose of the
+ * foot's pod at t (`foot`, as sim_stance_eval / sim_swing_eval give it):
+ * st is the stance in force (the last with t_ic <= t) and next the one
+ * after it (NULL if none); in_swing says which phase t lies in. The pose's
+ * pitch is minus the shank's forward tilt. */
+void sim_shank_pose(const sim_stance *st, const sim_stance *next, int in_swing,
+                    const sim_pose *foot, double t, double heading, sim_pose *out);
+/* Peak of the tibial shock transient of a contact (g): the truth's
+ * impact_g for shank pods. */
+double sim_shank_shock_g(const sim_stance *st);
+
 /* Fills the per-step parameters (timing, angles, impact) for a step at
  * speed v of a kind/strike; t_ic and footprint are set by the caller. */
 void sim_stance_params(sim_stance *st, tendo_sim_kind kind, tendo_sim_strike strike, double v,

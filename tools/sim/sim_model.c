@@ -81,7 +81,7 @@ double sim_swing_duration(tendo_sim_kind kind, double v, double leg_length_m)
 /* ------------------------------------------------------- stance shape */
 
 /* Peak of |d²/dt² [t·exp(−(t/τ)²)]| · τ, the impact pulse's shape factor. */
-static double impact_shape_peak(void)
+double sim_impact_shape_peak(void)
 {
     static double peak = 0.0;
     if (peak == 0.0) {
@@ -173,7 +173,7 @@ void sim_stance_params(sim_stance *st, tendo_sim_kind kind, tendo_sim_strike str
      * 8 ms walking (model choice: a pulse of some 10 ms, resolved at 1 kHz). */
     st->impact_g = impact_peak_g(kind, strike, v);
     st->imp_tau = kind == TENDO_SIM_RUN ? 0.005 : 0.008;
-    double dv = st->impact_g * TENDO_SIM_GRAVITY * st->imp_tau / impact_shape_peak();
+    double dv = st->impact_g * TENDO_SIM_GRAVITY * st->imp_tau / sim_impact_shape_peak();
     st->imp_v[0] = dv * cos(70.0 * DEG);
     st->imp_v[1] = dv * sin(70.0 * DEG);
 
@@ -247,6 +247,24 @@ void sim_pivot_position(double hx, double hz, double slope, jet pitch, int ball,
     *up = j_add(j_const(hz + rpx * sin(slope)), j_add(j_scale(s, dx), j_scale(c, dz)));
 }
 
+int sim_impact_offset(const sim_stance *st, double t, jet *along, jet *up)
+{
+    /* Impact pulse: displacement D(t) = t·exp(−(t/τ)²) per m/s absorbed, so
+     * D(0) = 0, D'(0) = 1, D''(0) = 0 (no jump in acceleration), and gone
+     * (below 1e-15) after 6τ, before the sole is flat. */
+    *along = *up = j_const(0.0);
+    double ti = t - st->t_ic;
+    if (ti >= 0.0 && ti < 6.0 * st->imp_tau) {
+        jet tt = {ti, 1.0, 0.0};
+        jet x = j_scale(tt, 1.0 / st->imp_tau);
+        jet D = j_mul(tt, j_exp(j_scale(j_mul(x, x), -1.0)));
+        *along = j_scale(D, st->imp_v[0]);
+        *up = j_scale(D, -st->imp_v[1]);
+        return 1;
+    }
+    return 0;
+}
+
 void sim_stance_eval(const sim_stance *st, double heading, double lateral, double t,
                      sim_pose *out)
 {
@@ -258,16 +276,10 @@ void sim_stance_eval(const sim_stance *st, double heading, double lateral, doubl
     jet along, up;
     sim_pivot_position(st->hx, st->hz, slope, pitch, ball, &along, &up);
 
-    /* Impact pulse: displacement D(t) = t·exp(−(t/τ)²) per m/s absorbed, so
-     * D(0) = 0, D'(0) = 1, D''(0) = 0 (no jump in acceleration), and gone
-     * (below 1e-15) after 6τ, before the sole is flat. */
-    double ti = t - st->t_ic;
-    if (ti >= 0.0 && ti < 6.0 * st->imp_tau) {
-        jet tt = {ti, 1.0, 0.0};
-        jet x = j_scale(tt, 1.0 / st->imp_tau);
-        jet D = j_mul(tt, j_exp(j_scale(j_mul(x, x), -1.0)));
-        along = j_add(along, j_scale(D, st->imp_v[0]));
-        up = j_sub(up, j_scale(D, st->imp_v[1]));
+    jet ia, iu;
+    if (sim_impact_offset(st, t, &ia, &iu)) {
+        along = j_add(along, ia);
+        up = j_add(up, iu);
     }
     sim_track_to_world(along, lateral, up, heading, out->p);
     out->pitch = pitch;

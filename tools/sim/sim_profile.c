@@ -190,6 +190,8 @@ static int profile_to_json(tendo_sim_profile *p)
         cJSON_AddNumberToObject(root, "heading_deg", p->heading_deg);
     cJSON *pods = cJSON_AddObjectToObject(root, "pods");
     cJSON_AddStringToObject(pods, "storage", p->pods.float32 ? "float32" : "int16");
+    if (p->pods.shank)
+        cJSON_AddStringToObject(pods, "placement", "shank");
     cJSON_AddNumberToObject(pods, "accel_range_g", p->pods.accel_range_g);
     cJSON_AddNumberToObject(pods, "gyro_range_dps", p->pods.gyro_range_dps);
     for (int f = 0; f < TENDO_SIM_PODS; f++)
@@ -260,6 +262,16 @@ int tendo_sim_profile_default(double minutes, double speed, tendo_sim_profile *o
     memcpy(out->seg, segs, sizeof segs);
     out->nseg = 5;
     if (profile_to_json(out))
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return TENDO_OK;
+}
+
+int tendo_sim_profile_set_placement(tendo_sim_profile *p, int shank, tendo_error *err)
+{
+    p->pods.shank = shank != 0;
+    free(p->json);
+    p->json = NULL;
+    if (profile_to_json(p))
         return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     return TENDO_OK;
 }
@@ -518,14 +530,18 @@ static int parse_mounting(ctx *c, const cJSON *pods, int f, tendo_sim_profile *p
 static int parse_pods(ctx *c, const cJSON *pods, tendo_sim_profile *p)
 {
     static const char *const keys[] = {"storage", "accel_range_g", "gyro_range_dps", "left",
-                                       "right", NULL};
+                                       "right", "placement", NULL};
     static const char *const storages[] = {"int16", "float32"};
+    static const char *const placements[] = {"foot", "shank"};
     if (!cJSON_IsObject(pods))
         return fail(c, "pods", "must be an object");
     int rc = only_keys(c, pods, "pods", keys);
     if (rc)
         return rc;
     if ((rc = get_choice(c, pods, "storage", "pods.storage", storages, 2, 0, &p->pods.float32)))
+        return rc;
+    if ((rc = get_choice(c, pods, "placement", "pods.placement", placements, 2, 0,
+                         &p->pods.shank)))
         return rc;
     if ((rc = get_number(c, pods, "accel_range_g", "pods.accel_range_g", 0, &p->pods.accel_range_g)))
         return rc;

@@ -76,6 +76,8 @@ typedef struct tendo_sim_pod_config {
     int float32;            /* 0: int16 counts × conversion (default); 1: float32 SI */
     double accel_range_g;   /* full scale ±g (default 32) */
     double gyro_range_dps;  /* full scale ±°/s (default 4000) */
+    int shank;              /* 0: a 6-axis pod on each shoe (default); 1: an accelerometer-
+                               only pod on each distal shank (tibia), SIMULATOR.md "Shank pods" */
     int has_mounting[TENDO_SIM_PODS];
     double mounting_deg[TENDO_SIM_PODS][3]; /* roll, pitch, yaw (Z-Y-X) when given */
 } tendo_sim_pod_config;
@@ -105,6 +107,9 @@ int tendo_sim_profile_default(double minutes, double speed_mps, tendo_sim_profil
  * 0 reps is left out. TENDO_EUSAGE for bad values. */
 int tendo_sim_profile_heel_raise(int reps_left, int reps_right, double height_left_m,
                                  double height_right_m, tendo_sim_profile *out, tendo_error *err);
+/* Puts the pods on the shanks (shank = 1: accelerometer only) or on the
+ * feet (0), and records it in the profile's JSON. */
+int tendo_sim_profile_set_placement(tendo_sim_profile *p, int shank, tendo_error *err);
 /* Sets defaults for a heel-raise set (30/min, final height 60 %, other foot lifted). */
 void tendo_sim_heel_raise_default(tendo_sim_heel_raise *h);
 /* Duration of a heel-raise segment in seconds, from its values. */
@@ -163,7 +168,8 @@ typedef struct tendo_sim_step {
     char footstrike[16];  /* "rear" / "mid" / "fore" */
     double flat_start_s;  /* sole flat and the foot exactly still from here… */
     double flat_end_s;    /* …to here (heel-off) */
-    double impact_g;      /* model impact peak magnitude, g (before clipping) */
+    double impact_g;      /* model impact peak magnitude, g (before clipping); shank pods:
+                             the tibial shock transient's peak along the tibia */
 } tendo_sim_step;
 
 /* One truth row per profile segment. */
