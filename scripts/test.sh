@@ -63,6 +63,7 @@ stage_valgrind() {
     local regex
     regex=$(grep -v '^#' tests/hardening/memcheck.txt | grep . | paste -sd'|')
     TENDO_TEST_WRAP="valgrind --quiet --error-exitcode=99 --leak-check=full \
+--suppressions=$root/tests/hardening/valgrind.supp \
 --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect" \
         ctest --test-dir build --output-on-failure -j "$jobs" -R "$regex"
 }

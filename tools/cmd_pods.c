@@ -79,6 +79,7 @@ int tendo_cmd_pods(int argc, char **argv)
     if (rc == TENDO_OK && n == 0)
         rc = tendo_usb_no_pod(usb, "pods", &err);
     if (rc) {
+        tendo_usb_found_free(found, n); /* allocated even when no pod is found */
         tendo_usb_close(usb);
         return cli_fail("pods", &err);
     }
