@@ -213,8 +213,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_sync: mkdtemp: %s\n", strerror(errno));
             return 73;
         }
-        char *sargv[] = {(char *)tendo, "sync", "--home", home, "--keep", "--wait", "0", "--json",
-                         NULL};
+        char *sargv[] = {(char *)tendo, "sync", "--home", home, "--keep",
+                         "--wait",      "0",    "--json", NULL};
         if (run_child(sargv, &sr) != 0 || !WIFEXITED(sr.status) || WEXITSTATUS(sr.status)) {
             fprintf(stderr, "bench_sync: tendo sync failed:\n%s\n", sr.out ? sr.out : "");
             return 70;
@@ -229,8 +229,7 @@ int main(int argc, char **argv)
             fig[k].commit_s += num(f, "commit_s");
             fig[k].files++;
         }
-        cJSON_ArrayForEach(f, pods)
-            fig[k].synced_mb += num(f, "bytes") / 1e6;
+        cJSON_ArrayForEach(f, pods) fig[k].synced_mb += num(f, "bytes") / 1e6;
         cJSON_Delete(sj);
         free(sr.out);
         sync_s[k] = sr.wall_s;
@@ -247,14 +246,14 @@ int main(int argc, char **argv)
             best = k;
         }
         if (!json)
-            fprintf(stderr, "round %d: bare link %.2f s, sync %.2f s (%.2fx)\n", k + 1,
-                    link_s[k], sync_s[k], ratio[k]);
+            fprintf(stderr, "round %d: bare link %.2f s, sync %.2f s (%.2fx)\n", k + 1, link_s[k],
+                    sync_s[k], ratio[k]);
     }
     double sorted[MAX_ROUNDS];
     memcpy(sorted, ratio, sizeof(double) * (size_t)rounds);
     qsort(sorted, (size_t)rounds, sizeof *sorted, by_double);
-    double median = rounds % 2 ? sorted[rounds / 2]
-                               : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
+    double median =
+        rounds % 2 ? sorted[rounds / 2] : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
     const int b = best;
     if (json) {
         printf("{\"rounds\":%d,\"transfer\":%s,\"inflight\":%s,\"link_mb\":%.1f,\"link_s\":%.3f,"

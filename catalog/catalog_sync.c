@@ -97,8 +97,10 @@ int tendo_catalog_pod_set_clock(tendo_catalog *c, const char *serial, uint64_t t
                                 int64_t utc_us, uint32_t tick_hz, tendo_error *err)
 {
     if (ticks > (uint64_t)INT64_MAX)
-        return tendo_error_set(err, TENDO_EDATA, "pod %s: clock ticks %llu beyond the catalog's "
-                               "range", serial, (unsigned long long)ticks);
+        return tendo_error_set(err, TENDO_EDATA,
+                               "pod %s: clock ticks %llu beyond the catalog's "
+                               "range",
+                               serial, (unsigned long long)ticks);
     sqlite3_stmt *st = cat_prepare(c,
                                    "UPDATE pods SET clock_ticks = ?2, clock_utc_us = ?3, "
                                    "clock_tick_hz = ?4 WHERE serial = ?1",

@@ -9,24 +9,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: tendo pods [--json]\n"
-            "\n"
-            "Lists the tendo pods plugged in by USB: serial, side, firmware, battery,\n"
-            "and the recordings waiting on each (count and bytes). Nothing is changed\n"
-            "on the pods; 'tendo sync' downloads the recordings.\n"
-            "\n"
-            "Options:\n"
-            "  --json    one JSON object: {\"pods\": [...], \"problems\": [...]}\n"
-            "  --help    show this help\n"
-            "\n"
-            "A pod that does not show up: check the cable (a charge-only cable carries no\n"
-            "data), that the pod is charged, and that you may use /dev/bus/usb (Linux:\n"
-            "a udev rule for 1209:0001). A pod listed under problems answered but broke\n"
-            "the protocol; it is never written to.\n"
-            "\n"
-            "Exit codes: 0 pods listed, 64 bad options, 69 no pod attached or none\n"
-            "answers, 65 every attached pod sent malformed data.\n");
+    fprintf(out, "usage: tendo pods [--json]\n"
+                 "\n"
+                 "Lists the tendo pods plugged in by USB: serial, side, firmware, battery,\n"
+                 "and the recordings waiting on each (count and bytes). Nothing is changed\n"
+                 "on the pods; 'tendo sync' downloads the recordings.\n"
+                 "\n"
+                 "Options:\n"
+                 "  --json    one JSON object: {\"pods\": [...], \"problems\": [...]}\n"
+                 "  --help    show this help\n"
+                 "\n"
+                 "A pod that does not show up: check the cable (a charge-only cable carries no\n"
+                 "data), that the pod is charged, and that you may use /dev/bus/usb (Linux:\n"
+                 "a udev rule for 1209:0001). A pod listed under problems answered but broke\n"
+                 "the protocol; it is never written to.\n"
+                 "\n"
+                 "Exit codes: 0 pods listed, 64 bad options, 69 no pod attached or none\n"
+                 "answers, 65 every attached pod sent malformed data.\n");
 }
 
 typedef struct pod_line {

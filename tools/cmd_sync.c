@@ -16,37 +16,36 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: tendo sync [--home DIR] [--athlete ID] [--keep] [--plain] [--wait S]\n"
-            "                  [--json]\n"
-            "\n"
-            "Downloads every recording not yet synced from every attached pod, puts the\n"
-            "left and right recordings of one run into one session file under\n"
-            "HOME/sessions/DATE/, checks it, records it in the catalog, and only then\n"
-            "erases it from the pods. A cable that drops or a crash loses nothing: run\n"
-            "'tendo sync' again and it resumes where it stopped. Running it twice\n"
-            "downloads nothing new and never makes a second copy.\n"
-            "\n"
-            "Options:\n"
-            "  --home DIR     tendo home (default $TENDO_HOME, else ~/.local/share/tendo)\n"
-            "  --athlete ID   the pods belong to this athlete (remembered for next time;\n"
-            "                 add athletes with 'tendo athlete add')\n"
-            "  --keep         leave the recordings on the pods after syncing\n"
-            "  --plain        ask pods for uncompressed frames (faster on a fast link)\n"
-            "  --wait S       when a pod is unplugged mid-download, wait S seconds for it\n"
-            "                 to come back and carry on (default 10; 0 = stop at once)\n"
-            "  --json         one JSON object with pods, files and problems\n"
-            "  --help         show this help\n"
-            "\n"
-            "Example, after a run with both pods plugged in:\n"
-            "  tendo pods                 see what is attached\n"
-            "  tendo sync --athlete anna  download, file and erase\n"
-            "  tendo analyze FILE         then measure the new session\n"
-            "\n"
-            "Exit codes: 0 everything synced, 64 bad options, 65 a pod sent data that\n"
-            "fails its checks (it keeps the recording), 66 unknown athlete, 69 no pod\n"
-            "attached or a pod stopped answering (plug it in again and rerun), 73/74 the\n"
-            "home cannot be written (disk full: the pods keep their data).\n");
+    fprintf(out, "usage: tendo sync [--home DIR] [--athlete ID] [--keep] [--plain] [--wait S]\n"
+                 "                  [--json]\n"
+                 "\n"
+                 "Downloads every recording not yet synced from every attached pod, puts the\n"
+                 "left and right recordings of one run into one session file under\n"
+                 "HOME/sessions/DATE/, checks it, records it in the catalog, and only then\n"
+                 "erases it from the pods. A cable that drops or a crash loses nothing: run\n"
+                 "'tendo sync' again and it resumes where it stopped. Running it twice\n"
+                 "downloads nothing new and never makes a second copy.\n"
+                 "\n"
+                 "Options:\n"
+                 "  --home DIR     tendo home (default $TENDO_HOME, else ~/.local/share/tendo)\n"
+                 "  --athlete ID   the pods belong to this athlete (remembered for next time;\n"
+                 "                 add athletes with 'tendo athlete add')\n"
+                 "  --keep         leave the recordings on the pods after syncing\n"
+                 "  --plain        ask pods for uncompressed frames (faster on a fast link)\n"
+                 "  --wait S       when a pod is unplugged mid-download, wait S seconds for it\n"
+                 "                 to come back and carry on (default 10; 0 = stop at once)\n"
+                 "  --json         one JSON object with pods, files and problems\n"
+                 "  --help         show this help\n"
+                 "\n"
+                 "Example, after a run with both pods plugged in:\n"
+                 "  tendo pods                 see what is attached\n"
+                 "  tendo sync --athlete anna  download, file and erase\n"
+                 "  tendo analyze FILE         then measure the new session\n"
+                 "\n"
+                 "Exit codes: 0 everything synced, 64 bad options, 65 a pod sent data that\n"
+                 "fails its checks (it keeps the recording), 66 unknown athlete, 69 no pod\n"
+                 "attached or a pod stopped answering (plug it in again and rerun), 73/74 the\n"
+                 "home cannot be written (disk full: the pods keep their data).\n");
 }
 
 /* --------------------------------------------------------------- progress */
@@ -121,8 +120,7 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc)
            (double)bytes / 1e6);
     for (size_t i = 0; i < r->npods; i++) {
         const tendo_sync_pod *p = &r->pods[i];
-        printf("  %-12s %-5s ", p->serial[0] ? p->serial : "(unknown)",
-               p->side[0] ? p->side : "-");
+        printf("  %-12s %-5s ", p->serial[0] ? p->serial : "(unknown)", p->side[0] ? p->side : "-");
         if (!p->serial[0]) {
             printf("at %s: not used\n", p->where);
             continue;
@@ -148,8 +146,7 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc)
             start[19] = '\0'; /* to the second */
             printf("  %sZ  %5.1f min  %s%s%s  timing ±%.1f ms\n    %s\n", start,
                    f->duration_s / 60.0, f->serial[0], f->npods > 1 ? "+" : "",
-                   f->npods > 1 ? f->serial[1] : " (one foot)", f->time_error_us / 1000.0,
-                   f->path);
+                   f->npods > 1 ? f->serial[1] : " (one foot)", f->time_error_us / 1000.0, f->path);
         }
     } else if (rc == TENDO_OK) {
         printf("\nNothing new on the pods: every recording was synced before.\n");
@@ -254,8 +251,9 @@ int tendo_cmd_sync(int argc, char **argv)
             if (m != 1)
                 return m;
             if (!tendo_catalog_id_ok(v))
-                return cli_usage("sync", "--athlete expects an id of 1-63 letters, digits, "
-                                         "'_', '.' or '-', not '%s'",
+                return cli_usage("sync",
+                                 "--athlete expects an id of 1-63 letters, digits, "
+                                 "'_', '.' or '-', not '%s'",
                                  v);
             athlete = v;
         } else if ((m = cli_option_value("sync", argc, argv, &i, "--wait", &v)) != 0) {

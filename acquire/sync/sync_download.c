@@ -22,8 +22,8 @@
 #define N_CHUNKS 6
 /* Sample batches between the decode and the write thread: 4 × 16384
  * samples × 21 bytes ≈ 1.4 MB. */
-#define N_BATCHES   4
-#define BATCH_ROWS  16384u
+#define N_BATCHES  4
+#define BATCH_ROWS 16384u
 /* READ attempts: give up after this many in a row without progress, or
  * this many in all (a link that fails every few frames is broken). */
 #define MAX_STUCK    3
@@ -131,7 +131,8 @@ static int take_block(dl_pipe *p, const uint8_t *buf, size_t len, int from_spool
     if (rc)
         return rc;
     if (p->offset + len > d->session->size_bytes)
-        return tendo_error_set(err, TENDO_EDATA, "block at content byte %llu ends beyond the "
+        return tendo_error_set(err, TENDO_EDATA,
+                               "block at content byte %llu ends beyond the "
                                "session's %llu bytes",
                                (unsigned long long)p->offset,
                                (unsigned long long)d->session->size_bytes);
@@ -210,8 +211,8 @@ static int replay_spool(dl_pipe *p, tendo_error *err)
     if (rc == TENDO_OK) {
         if (ftruncate(p->spool_fd, (off_t)p->offset) != 0 ||
             lseek(p->spool_fd, (off_t)p->offset, SEEK_SET) < 0)
-            rc = tendo_error_set(err, TENDO_EIO, "%s: cannot trim the spool: %s",
-                                 p->d->spool_path, strerror(errno));
+            rc = tendo_error_set(err, TENDO_EIO, "%s: cannot trim the spool: %s", p->d->spool_path,
+                                 strerror(errno));
     }
     p->d->resumed_bytes = p->offset;
     return rc;
@@ -263,14 +264,18 @@ static void *write_main(void *arg)
         if (!b)
             break;
         if (!atomic_load(&p->fatal)) {
-            tendo_block blk = {.n = b->n, .time_us = b->time, .accel = b->accel,
-                               .gyro = b->gyro, .status = b->status};
+            tendo_block blk = {.n = b->n,
+                               .time_us = b->time,
+                               .accel = b->accel,
+                               .gyro = b->gyro,
+                               .status = b->status};
             tendo_error e;
             tendo_error_clear(&e);
             if (tendo_writer_append(p->d->writer, p->d->pod_index, &blk, &e) != TENDO_OK) {
                 tendo_error full;
                 tendo_error_clear(&full);
-                tendo_error_set(&full, e.code, "%s; the pods keep their data: run tendo sync "
+                tendo_error_set(&full, e.code,
+                                "%s; the pods keep their data: run tendo sync "
                                 "again once that is fixed (free some space if the disk is full)",
                                 e.msg);
                 set_fatal(p, &full);
@@ -350,7 +355,8 @@ static int attempt(dl_pipe *p, int *retry, tendo_error *err)
         return tendo_error_set(err, lrc, "%s", link_err.msg);
     }
     *retry = 1;
-    return tendo_error_set(err, TENDO_EUNAVAIL, "pod %s: the download of session %u stopped at "
+    return tendo_error_set(err, TENDO_EUNAVAIL,
+                           "pod %s: the download of session %u stopped at "
                            "byte %llu of %llu",
                            tendo_usb_pod_serial(d->pod), d->session->id,
                            (unsigned long long)p->offset,
@@ -479,7 +485,8 @@ int sync_download_run(sync_download *d, tendo_error *err)
         if (!retry || stuck >= MAX_STUCK || d->attempts >= MAX_ATTEMPTS) {
             rc = tendo_error_set(err, arc, "%s", e.msg);
             if (retry)
-                tendo_error_prefix(err, "gave up after %u tries (%llu of %llu bytes kept for "
+                tendo_error_prefix(err,
+                                   "gave up after %u tries (%llu of %llu bytes kept for "
                                    "the next sync): ",
                                    d->attempts, (unsigned long long)p->offset,
                                    (unsigned long long)d->session->size_bytes);

@@ -28,22 +28,22 @@
 /* Without an anchor the pod's rate is taken as nominal; crystals are within
  * ±100 ppm (PROTOCOL.md: "tens of ppm"), which bounds the error reported. */
 #define UNANCHORED_DRIFT_BOUND 100e-6
-#define G0 9.80665 /* standard gravity, m/s² (CGPM 1901) */
+#define G0                     9.80665 /* standard gravity, m/s² (CGPM 1901) */
 
 typedef struct pod_state {
     tendo_usb_pod *usb;
     tendo_sync_pod *out;
     tendo_pod_info info;
     tendo_pod_clock clock;
-    tendo_pod_clock_point point; /* the read before any download */
+    tendo_pod_clock_point point;  /* the read before any download */
     tendo_pod_clock_point anchor; /* the pod's anchor as a clock point */
     int anchor_ok;                /* anchor set in this epoch, before the read */
     tendo_pod_session *list;
     size_t nlist;
     char athlete[64];
     uint64_t total, done_before; /* progress over this pod's downloads */
-    int incomplete; /* a recording stays unsynced: keep the pod's old anchor */
-    int dead;       /* stopped answering or unplugged: not asked again in this sync */
+    int incomplete;              /* a recording stays unsynced: keep the pod's old anchor */
+    int dead;                    /* stopped answering or unplugged: not asked again in this sync */
 } pod_state;
 
 typedef struct rec {
@@ -116,8 +116,8 @@ static int64_t utc_now_us(void)
 
 /* Spool of one recording. The "pod-" prefix keeps even a serial like ".."
  * (which the serial rule allows) from naming a folder outside the spool. */
-static int spool_path(const engine *e, const char *serial, uint32_t session, char *out,
-                      size_t cap, int create, tendo_error *err)
+static int spool_path(const engine *e, const char *serial, uint32_t session, char *out, size_t cap,
+                      int create, tendo_error *err)
 {
     char dir[PATH_MAX];
     int rc = join(dir, sizeof dir, err, "%s/spool/pod-%s", e->home, serial);
@@ -174,8 +174,9 @@ static int clock_file_load(const engine *e, const pod_state *p, uint32_t epoch,
     unsigned version = 0, ep = 0, hz = 0;
     unsigned long long at = 0, bt = 0;
     long long au = 0, aunc = 0, bu = 0, bunc = 0;
-    int n = fscanf(f, "tendo-clock %u epoch %u tick_hz %u anchor %llu %lld %lld read %llu %lld %lld",
-                   &version, &ep, &hz, &at, &au, &aunc, &bt, &bu, &bunc);
+    int n =
+        fscanf(f, "tendo-clock %u epoch %u tick_hz %u anchor %llu %lld %lld read %llu %lld %lld",
+               &version, &ep, &hz, &at, &au, &aunc, &bt, &bu, &bunc);
     fclose(f);
     if (n != 9 || version != 1 || ep != epoch || hz != p->info.tick_hz || aunc < 0 || bunc < 0)
         return 0;
@@ -273,8 +274,8 @@ static void anchor_pod(engine *e, pod_state *p)
     /* The pod latches its counter when the request arrives, about half a
      * round trip after the host reads its clock. */
     int rc = tendo_usb_pod_clock_set(p->usb, utc_now_us() + p->point.unc_us, &err);
-    tendo_pod_clock c;
-    tendo_pod_clock_point pt;
+    tendo_pod_clock c = {0};
+    tendo_pod_clock_point pt = {0};
     if (rc == TENDO_OK)
         rc = tendo_usb_pod_clock_get(p->usb, &c, &pt, &err);
     if (rc == TENDO_OK && (c.flags & TENDO_POD_CLOCK_ANCHORED))
@@ -452,8 +453,8 @@ static void derive_id(rec *const *m, size_t n, const char *const *serials, char 
         uLong c = crc32(0L, (const Bytef *)salt, (uInt)strlen(salt));
         for (size_t i = 0; i < n; i++) {
             char part[128];
-            int len = snprintf(part, sizeof part, "|%s|%u|%08x", serials[i], m[i]->s->id,
-                               m[i]->s->crc32);
+            int len =
+                snprintf(part, sizeof part, "|%s|%u|%08x", serials[i], m[i]->s->id, m[i]->s->crc32);
             c = crc32(c, (const Bytef *)part, (uInt)len);
         }
         for (unsigned b = 0; b < 4; b++)
@@ -490,9 +491,8 @@ static void on_progress(void *ctx, uint64_t done)
     progress_ctx *c = ctx;
     if (!c->e->opt->progress)
         return;
-    tendo_sync_progress pr = {.serial = c->p->out->serial,
-                              .done = c->p->done_before + done,
-                              .total = c->p->total};
+    tendo_sync_progress pr = {
+        .serial = c->p->out->serial, .done = c->p->done_before + done, .total = c->p->total};
     c->e->opt->progress(c->e->opt->progress_ctx, &pr);
 }
 
@@ -528,8 +528,8 @@ static int download_one(engine *e, rec *r, tendo_writer *w, size_t pod_index, ui
         return rc;
     }
     /* The bracket: a second clock read must agree with the map. */
-    tendo_pod_clock c;
-    tendo_pod_clock_point pt;
+    tendo_pod_clock c = {0};
+    tendo_pod_clock_point pt = {0};
     rc = tendo_usb_pod_clock_get(p->usb, &c, &pt, err);
     /* A pod that restarted (a reset, a flat battery) counts from 0 in a new
      * epoch: the map made before still holds for this recording's ticks,
@@ -691,8 +691,8 @@ static void write_group(engine *e, rec **m, size_t n)
         rc = register_file(e, m, n, &f, athlete, &err);
         if (rc) {
             unlink(f.path); /* not registered: it must not look synced */
-            tendo_error_prefix(&err, "%s could not be registered, the pods keep their data: ",
-                               f.path);
+            tendo_error_prefix(&err,
+                               "%s could not be registered, the pods keep their data: ", f.path);
         }
     }
     if (w)

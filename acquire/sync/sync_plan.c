@@ -60,8 +60,8 @@ size_t sync_plan_pairs(sync_item *items, size_t n)
             if (items[i].right || !items[j].right || items[i].pod == items[j].pod ||
                 strcmp(items[i].athlete, items[j].athlete) != 0)
                 continue;
-            int64_t lo = items[i].start_us > items[j].start_us ? items[i].start_us
-                                                               : items[j].start_us;
+            int64_t lo =
+                items[i].start_us > items[j].start_us ? items[i].start_us : items[j].start_us;
             int64_t hi = items[i].end_us < items[j].end_us ? items[i].end_us : items[j].end_us;
             if (hi <= lo)
                 continue;

@@ -15,12 +15,12 @@
 
 typedef struct sync_item {
     /* in */
-    size_t pod;            /* which attached pod */
-    int right;             /* 0 left, 1 right */
-    const char *athlete;   /* "" when the pod belongs to nobody */
+    size_t pod;               /* which attached pod */
+    int right;                /* 0 left, 1 right */
+    const char *athlete;      /* "" when the pod belongs to nobody */
     int64_t start_us, end_us; /* UTC span of the recording */
     /* out */
-    size_t group;          /* items with the same group share a file */
+    size_t group; /* items with the same group share a file */
 } sync_item;
 
 /* Sets every item's group and returns the number of groups. Groups are

@@ -45,22 +45,22 @@ typedef struct tendo_sync_options {
 
 /* What happened to one attached pod. */
 typedef struct tendo_sync_pod {
-    char serial[64];   /* "" when the pod could not identify itself */
-    char where[32];    /* "bus 1 device 7" */
-    char side[8];      /* "left", "right" or "" */
+    char serial[64]; /* "" when the pod could not identify itself */
+    char where[32];  /* "bus 1 device 7" */
+    char side[8];    /* "left", "right" or "" */
     char firmware[32];
-    int battery_pct;   /* -1 when not reported */
-    unsigned listed;   /* recordings on the pod at the start */
-    unsigned synced;   /* downloaded and committed in this sync */
-    unsigned already;  /* in the ledger from an earlier sync */
-    unsigned erased;   /* erased from the pod in this sync */
-    unsigned failed;   /* left on the pod because of an error */
-    uint64_t bytes;    /* downloaded in this sync */
-    uint64_t resumed;  /* of those, taken from the spool of an earlier sync */
-    double drift_ppm;  /* the fitted clock drift (0 when nothing was mapped) */
-    int anchored;      /* recordings were mapped through an earlier anchor */
+    int battery_pct;      /* -1 when not reported */
+    unsigned listed;      /* recordings on the pod at the start */
+    unsigned synced;      /* downloaded and committed in this sync */
+    unsigned already;     /* in the ledger from an earlier sync */
+    unsigned erased;      /* erased from the pod in this sync */
+    unsigned failed;      /* left on the pod because of an error */
+    uint64_t bytes;       /* downloaded in this sync */
+    uint64_t resumed;     /* of those, taken from the spool of an earlier sync */
+    double drift_ppm;     /* the fitted clock drift (0 when nothing was mapped) */
+    int anchored;         /* recordings were mapped through an earlier anchor */
     int64_t clock_unc_us; /* uncertainty of this sync's clock read (half its round trip) */
-    int code;          /* TENDO_OK, or the first problem with this pod */
+    int code;             /* TENDO_OK, or the first problem with this pod */
     char message[TENDO_ERROR_MSG_MAX];
 } tendo_sync_pod;
 

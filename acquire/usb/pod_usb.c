@@ -395,7 +395,8 @@ int tendo_usb_pod_clock_get(tendo_usb_pod *p, tendo_pod_clock *out, tendo_pod_cl
     }
     if (good)
         return TENDO_OK;
-    return tendo_error_set(err, TENDO_EUNAVAIL, "pod %s: %s (%d tries); the machine is busy: "
+    return tendo_error_set(err, TENDO_EUNAVAIL,
+                           "pod %s: %s (%d tries); the machine is busy: "
                            "close other programs and rerun",
                            p->serial, slow.msg, CLOCK_TRIES);
 }
@@ -551,8 +552,8 @@ int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_s
         sl->t = libusb_alloc_transfer(0);
         if (!buf || !sl->t) {
             free(buf);
-            fail_at(&s, s.next_seq, tendo_error_set(err, TENDO_EINTERNAL,
-                                                    "out of memory for USB transfers"));
+            fail_at(&s, s.next_seq,
+                    tendo_error_set(err, TENDO_EINTERNAL, "out of memory for USB transfers"));
             break;
         }
         libusb_fill_bulk_transfer(sl->t, p->h, TENDO_POD_EP_IN, buf, TENDO_USB_XFER_BYTES,
@@ -613,7 +614,8 @@ int tendo_usb_no_pod(const tendo_usb *u, const char *cmd, tendo_error *err)
                            "no tendo pod is attached%s. Plug the pods in with a data USB cable "
                            "(a charge-only cable carries no data), check they are charged, and "
                            "run 'tendo %s' again%s",
-                           note, cmd, strcmp(cmd, "pods") ? "; 'tendo pods' lists what tendo sees" : "");
+                           note, cmd,
+                           strcmp(cmd, "pods") ? "; 'tendo pods' lists what tendo sees" : "");
 }
 
 int tendo_usb_pod_gone(const tendo_usb_pod *p)

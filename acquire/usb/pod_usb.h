@@ -43,9 +43,9 @@ typedef struct tendo_usb_pod tendo_usb_pod; /* one opened, claimed pod */
 /* What enumeration saw of one candidate device, whether or not it opened. */
 typedef struct tendo_usb_found {
     uint8_t bus, address;
-    tendo_usb_pod *pod;                  /* NULL when it could not be opened */
-    int code;                            /* TENDO_OK, or why pod is NULL */
-    char problem[TENDO_ERROR_MSG_MAX];   /* the message when code != TENDO_OK */
+    tendo_usb_pod *pod;                /* NULL when it could not be opened */
+    int code;                          /* TENDO_OK, or why pod is NULL */
+    char problem[TENDO_ERROR_MSG_MAX]; /* the message when code != TENDO_OK */
 } tendo_usb_found;
 
 int tendo_usb_open(tendo_usb **out, tendo_error *err);

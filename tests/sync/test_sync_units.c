@@ -20,8 +20,11 @@
 static sync_item item(size_t pod, int right, const char *athlete, int64_t start_min,
                       int64_t end_min)
 {
-    sync_item it = {.pod = pod, .right = right, .athlete = athlete,
-                    .start_us = start_min * MIN_US, .end_us = end_min * MIN_US};
+    sync_item it = {.pod = pod,
+                    .right = right,
+                    .athlete = athlete,
+                    .start_us = start_min * MIN_US,
+                    .end_us = end_min * MIN_US};
     return it;
 }
 
@@ -46,8 +49,7 @@ static void test_pairs(void)
     CHECK(it[5].group != it[0].group && it[5].group != it[2].group, "ben alone");
     /* time order: run 1 (and ben's, same start) first, the walk last */
     CHECK(it[0].group <= 1 && it[5].group <= 1, "first groups %zu %zu", it[0].group, it[5].group);
-    CHECK(it[1].group == 2 && it[2].group == 3, "later groups %zu %zu", it[1].group,
-          it[2].group);
+    CHECK(it[1].group == 2 && it[2].group == 3, "later groups %zu %zu", it[1].group, it[2].group);
 }
 
 /* A left recording overlapping two right ones takes the larger overlap;
@@ -55,10 +57,9 @@ static void test_pairs(void)
 static void test_best_overlap(void)
 {
     sync_item it[] = {
-        item(0, 0, "", 0, 100),
-        item(1, 1, "", 90, 200),  /* overlap 10 */
-        item(1, 1, "", -50, 80),  /* overlap 80 */
-        item(0, 1, "", 0, 100),   /* a "right" on pod 0: same pod, never paired */
+        item(0, 0, "", 0, 100), item(1, 1, "", 90, 200), /* overlap 10 */
+        item(1, 1, "", -50, 80),                         /* overlap 80 */
+        item(0, 1, "", 0, 100), /* a "right" on pod 0: same pod, never paired */
     };
     size_t groups = sync_plan_pairs(it, 4);
     CHECK(groups == 3, "%zu groups", groups);
@@ -91,8 +92,8 @@ static void test_ledger(const char *scratch)
     CHECK(!strcmp(pod.firmware, "1.1") && !strcmp(pod.side, "left") && !pod.has_clock &&
               !pod.athlete_id[0],
           "firmware %s side %s", pod.firmware, pod.side);
-    CHECK(tendo_catalog_pod_set_clock(c, "L01", 9000000000ull, 1795246200000000LL, 1000000,
-                                      &err) == TENDO_OK,
+    CHECK(tendo_catalog_pod_set_clock(c, "L01", 9000000000ull, 1795246200000000LL, 1000000, &err) ==
+              TENDO_OK,
           "%s", err.msg);
     CHECK(tendo_catalog_pod_get(c, "L01", &pod, &err) == 1);
     CHECK(pod.has_clock && pod.clock_ticks == 9000000000ull &&
@@ -119,15 +120,14 @@ static void test_ledger(const char *scratch)
     snprintf(s.athlete_id, sizeof s.athlete_id, "anna");
     snprintf(s.start_utc, sizeof s.start_utc, "2026-11-21T07:30:00Z");
     snprintf(s.source, sizeof s.source, "sync");
-    tendo_ledger_entry in = {.pod_serial = "L01", .pod_session = 7, .crc32 = 0xdeadbeef,
-                             .bytes = 12345678901ull};
+    tendo_ledger_entry in = {
+        .pod_serial = "L01", .pod_session = 7, .crc32 = 0xdeadbeef, .bytes = 12345678901ull};
     snprintf(in.session_id, sizeof in.session_id, "%s", s.id);
     CHECK(tendo_catalog_begin(c, &err) == TENDO_OK);
     CHECK(tendo_catalog_session_add(c, &s, &err) == TENDO_OK, "%s", err.msg);
     CHECK(tendo_catalog_ledger_record(c, &in, &err) == TENDO_OK, "%s", err.msg);
     CHECK(tendo_catalog_commit(c, &err) == TENDO_OK, "%s", err.msg);
-    CHECK(tendo_catalog_ledger_lookup(c, "L01", 7, 0xdeadbeef, &e, &err) ==
-              TENDO_LEDGER_COMMITTED,
+    CHECK(tendo_catalog_ledger_lookup(c, "L01", 7, 0xdeadbeef, &e, &err) == TENDO_LEDGER_COMMITTED,
           "committed");
     CHECK(e.bytes == 12345678901ull && e.crc32 == 0xdeadbeef && !strcmp(e.session_id, s.id),
           "entry read back: %llu %08x %s", (unsigned long long)e.bytes, e.crc32, e.session_id);
