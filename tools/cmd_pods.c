@@ -23,6 +23,9 @@ static void usage(FILE *out)
                  "data), that the pod is charged, and that you may use /dev/bus/usb (Linux:\n"
                  "a udev rule for 1209:0001). A pod listed under problems answered but broke\n"
                  "the protocol; it is never written to.\n"
+            "\n"
+            "No pods at hand? 'tendo podsim --pod L1:left:run.h5 -- tendo pods' lists an\n"
+            "emulated one loaded with a session file.\n"
                  "\n"
                  "Exit codes: 0 pods listed, 64 bad options, 69 no pod attached or none\n"
                  "answers, 65 every attached pod sent malformed data.\n");
