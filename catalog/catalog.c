@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "catalog_internal.h"
 #include "tendo_array.h"
@@ -189,6 +190,16 @@ int tendo_catalog_home(const char *override, char *out, size_t cap, tendo_error 
                                "no tendo home: set TENDO_HOME or pass --home DIR");
     if (n < 0 || (size_t)n >= cap)
         return tendo_error_set(err, TENDO_EUSAGE, "the tendo home path is too long");
+    if (out[0] != '/') { /* absolute: the catalog keeps absolute session paths */
+        char cwd[TENDO_CATALOG_PATH_MAX], rel[TENDO_CATALOG_PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd))
+            return tendo_error_set(err, TENDO_EIO, "cannot find the current folder: %s",
+                                   strerror(errno));
+        snprintf(rel, sizeof rel, "%s", out);
+        n = snprintf(out, cap, "%s/%s", cwd, rel);
+        if (n < 0 || (size_t)n >= cap || strlen(rel) + 1 >= sizeof rel)
+            return tendo_error_set(err, TENDO_EUSAGE, "the tendo home path is too long");
+    }
     return TENDO_OK;
 }
 

@@ -40,7 +40,9 @@ extern "C" {
 typedef struct tendo_catalog tendo_catalog;
 
 /* The home directory: override if non-NULL and non-empty, else $TENDO_HOME,
- * else $XDG_DATA_HOME/tendo, else $HOME/.local/share/tendo. Not created. */
+ * else $XDG_DATA_HOME/tendo, else $HOME/.local/share/tendo; a relative path is
+ * made absolute against the current folder (the catalog keeps absolute
+ * session paths). Not created. */
 int tendo_catalog_home(const char *override, char *out, size_t cap, tendo_error *err);
 
 /* Opens HOME/catalog.sqlite, creating HOME and the database when missing and

@@ -218,6 +218,8 @@ static void print_json(const char *home, const tendo_sync_report *r, double secs
         cJSON_AddStringToObject(j, "start_utc", start);
         cJSON_AddNumberToObject(j, "duration_s", f->duration_s);
         cJSON_AddNumberToObject(j, "time_error_us", f->time_error_us);
+        cJSON_AddNumberToObject(j, "download_s", f->download_s);
+        cJSON_AddNumberToObject(j, "commit_s", f->commit_s);
         cJSON *jp = cJSON_AddArrayToObject(j, "pods");
         for (size_t k = 0; k < f->npods; k++) {
             cJSON *q = cJSON_CreateObject();

@@ -16,9 +16,10 @@
 
 #include "sync_queue.h"
 
-/* Chunks between the USB and the decode thread: 8 × 256 KiB = 2 MiB, two
- * rounds of the transfers in flight. */
-#define N_CHUNKS 8
+/* Chunks between the USB and the decode thread: 6 of a transfer's size
+ * (6 MiB), so the USB thread can hand over a round and a half of transfers
+ * while the decode thread is busy. */
+#define N_CHUNKS 6
 /* Sample batches between the decode and the write thread: 4 × 16384
  * samples × 21 bytes ≈ 1.4 MB. */
 #define N_BATCHES   4

@@ -43,6 +43,7 @@ typedef struct pod_state {
     char athlete[64];
     uint64_t total, done_before; /* progress over this pod's downloads */
     int incomplete; /* a recording stays unsynced: keep the pod's old anchor */
+    int dead;       /* stopped answering or unplugged: not asked again in this sync */
 } pod_state;
 
 typedef struct rec {
@@ -97,6 +98,13 @@ static int join(char *out, size_t cap, tendo_error *err, const char *fmt, ...)
     if (n < 0 || (size_t)n >= cap)
         return tendo_error_set(err, TENDO_EUSAGE, "path too long: %.200s...", out);
     return TENDO_OK;
+}
+
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int64_t utc_now_us(void)
@@ -236,6 +244,8 @@ static int64_t map_one(const tendo_pod_clock_map *m, uint64_t ticks)
 
 static void erase_recording(engine *e, pod_state *p, uint32_t id, uint64_t bytes, uint32_t crc)
 {
+    if (p->dead)
+        return; /* stays committed: erased at the next sync */
     tendo_pod_erase_req req = {.session_id = id, .size_bytes = bytes, .crc32 = crc};
     tendo_pod_error_reply refusal;
     tendo_error err;
@@ -638,15 +648,28 @@ static void write_group(engine *e, rec **m, size_t n)
         rc = tendo_writer_add_pod(w, &pm, &index[i], &err);
     }
     int64_t first = INT64_MAX, last = INT64_MIN;
-    size_t failed_member = 0;
+    size_t failed_member = (size_t)-1;
+    double t0 = monotonic_s();
     for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+        pod_state *p = &e->pods[m[i]->pod];
+        if (p->dead) {
+            rc = tendo_error_set(&err, TENDO_EUNAVAIL,
+                                 "recording %u of pod %s was not downloaded: the pod stopped "
+                                 "answering earlier in this sync; plug it in again and rerun",
+                                 m[i]->s->id, p->out->serial);
+            failed_member = i;
+            break;
+        }
         int64_t a = 0, b = 0;
         rc = download_one(e, m[i], w, index[i], &f.samples[i], &a, &b, &err);
-        failed_member = i;
-        if (rc == TENDO_OK) {
+        if (rc) {
+            failed_member = i;
+            /* A pod that timed out or vanished would only time out again. */
+            if (rc == TENDO_EUNAVAIL)
+                p->dead = 1;
+        } else {
             first = a < first ? a : first;
             last = b > last ? b : last;
-            const pod_state *p = &e->pods[m[i]->pod];
             uint64_t end = nominal_end_ticks(m[i]->s, p->info.tick_hz);
             double e0 = tendo_pod_clock_error_us(&m[i]->map, m[i]->s->start_ticks);
             double e1 = tendo_pod_clock_error_us(&m[i]->map, end);
@@ -654,9 +677,12 @@ static void write_group(engine *e, rec **m, size_t n)
             f.time_error_us = worst > f.time_error_us ? worst : f.time_error_us;
         }
     }
+    double t1 = monotonic_s();
+    f.download_s = t1 - t0;
     if (rc == TENDO_OK) {
         rc = tendo_writer_commit(w, &err);
         w = NULL;
+        f.commit_s = monotonic_s() - t1;
         if (rc)
             tendo_error_prefix(&err, "the pods keep their data: ");
     }
@@ -676,7 +702,7 @@ static void write_group(engine *e, rec **m, size_t n)
             pod_state *p = &e->pods[m[i]->pod];
             p->out->failed++;
             p->incomplete = 1;
-            if (i == failed_member || n == 1) {
+            if (i == failed_member || failed_member == (size_t)-1 || n == 1) {
                 pod_problem(p, &err);
             } else {
                 tendo_error partner;

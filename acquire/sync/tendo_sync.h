@@ -76,6 +76,8 @@ typedef struct tendo_sync_file {
     uint32_t pod_session[2];
     uint64_t samples[2];
     double time_error_us; /* bound on any sample's UTC error (PROTOCOL.md 5) */
+    double download_s;    /* wall time of the downloads (USB, decode, HDF5 append) */
+    double commit_s;      /* wall time of the commit (flush, re-read, verify, fsync, rename) */
 } tendo_sync_file;
 
 typedef struct tendo_sync_report {

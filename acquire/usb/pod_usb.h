@@ -24,12 +24,14 @@
 extern "C" {
 #endif
 
-/* Bulk IN transfers kept in flight, and their size. 4 × 256 KiB: DESIGN.md
- * measured ~250 MB/s for 256 KiB–1 MiB transfers through umockdev against
- * ~140 MB/s at 64 KiB; four keep the link busy while one is being handed
- * over. */
+/* Bulk IN transfers kept in flight, and their size. Each transfer costs a
+ * few round trips whatever its size, so big ones are cheap per byte:
+ * through umockdev 4 × 1 MiB moved 498 MB/s against 123 MB/s for 4 × 256 KiB
+ * and 66 MB/s for 4 × 64 KiB (PODSIM.md, bench_podsim_link); a real pod's
+ * USB 2.0 link is slower than either. 4 MiB in flight stays far below the
+ * kernel's usbfs limit (16 MiB by default). */
 #define TENDO_USB_XFERS      4
-#define TENDO_USB_XFER_BYTES (256u * 1024u)
+#define TENDO_USB_XFER_BYTES (1024u * 1024u)
 /* A control request that takes longer than this gets no answer. */
 #define TENDO_USB_CONTROL_TIMEOUT_MS 2000
 /* A bulk transfer that sees no data for this long: the pod stalled. */

@@ -320,7 +320,7 @@ def fault_case(spec, must_complete):
     doubled. must_complete: the first sync must recover by itself."""
     name = spec.split("@")[0].split(",")[0].split("=")[0]
     d = workdir("fault-" + name)
-    runs = [simulate(os.path.join(d, "r%d.h5" % i), 0.5, rate=1000, seed=70 + i,
+    runs = [simulate(os.path.join(d, "r%d.h5" % i), 0.5, rate=500, seed=70 + i,
                      hours_ago=8 - 2 * i) for i in range(2)]
     home = os.path.join(d, "home")
     state = os.path.join(d, "state")
