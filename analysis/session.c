@@ -375,6 +375,15 @@ static void elev_end(elev *e, double *up, double *down)
     *down = e->down + (e->dir < 0 ? e->anchor - e->ext : 0);
 }
 
+/* A stride integrated between zero-velocity instants (a foot pod's): the
+ * source of distance, elevation and the speed-based Achilles load. A shank
+ * accelerometer's contacts have no zero-velocity instants (t_zv0 NAN). */
+static int is_spatial(const entry *e)
+{
+    return isfinite(e->st.t_zv0);
+}
+
+/* sides_present: the sides with spatial strides (is_spatial). */
 static void build_summary(tendo_an_session *s, double duration_s, int sides_present[2])
 {
     tendo_an_summary *u = &s->sum;
@@ -448,7 +457,7 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
      * measured, the other foot's steps are counted as its mirror. */
     double load = 0, damage = 0, fref = an_achilles_ref_bw();
     for (size_t i = 0; i < s->n; i++)
-        if (isfinite(st[i].achilles_force_bw)) {
+        if (isfinite(st[i].achilles_force_bw) && is_spatial(&s->e[i])) {
             load += st[i].achilles_force_bw;
             damage += pow(st[i].achilles_force_bw / fref, s->opt.damage_k);
         }
@@ -628,12 +637,14 @@ int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error 
     s->steps = calloc(s->n ? s->n : 1, sizeof *s->steps);
     if (!s->steps)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
-    int sides[2] = {0, 0};
-    for (size_t i = 0; i < s->n; i++)
+    int sides[2] = {0, 0}, spatial[2] = {0, 0};
+    for (size_t i = 0; i < s->n; i++) {
         sides[s->e[i].side ? 1 : 0] = 1;
+        spatial[s->e[i].side ? 1 : 0] |= is_spatial(&s->e[i]);
+    }
     build_steps(s, sides[0] && sides[1]);
     if (build_bouts(s) != 0)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
-    build_summary(s, duration_s, sides);
+    build_summary(s, duration_s, spatial);
     return TENDO_OK;
 }

@@ -518,6 +518,23 @@ def case_shank():
           f"import as foot: {j0}")
     j1 = json.loads(tendo("analyze", acc, "--no-store", "--json", "--placement", "shank").stdout)
     check(abs(j1["steps"] - j["steps"]) <= 2, f"import --placement shank: {j1['steps']} steps")
+    # a foot pod on the left, a shank pod on the right (same run): distance and
+    # Achilles load come from the foot alone, not halved by the shank side
+    foot = simulate("mixed-foot", PROFILE, "--rate", "500", "--seed", "8")
+    mixed = path("mixed.h5")
+    shutil.copy(foot, mixed)
+    with h5py.File(mixed, "a") as m, h5py.File(f) as sh:
+        for serial in list(m["sensors"]):
+            if m["sensors"][serial].attrs["side"] == "right":
+                del m["sensors"][serial]
+                right = [k for k in sh["sensors"] if sh["sensors"][k].attrs["side"] == "right"]
+                sh.copy(sh["sensors"][right[0]], m["sensors"], name=serial)
+    jf = analyze_json(foot)
+    jm = analyze_json(mixed)
+    close(jm["distance_m"], jf["distance_m"], 0.02 * jf["distance_m"], "mixed distance_m")
+    close(jm["achilles_load"], jf["achilles_load"], 0.05 * jf["achilles_load"],
+          "mixed achilles_load")
+    check(abs(jm["steps"] - jf["steps"]) <= 4, f"mixed steps {jm['steps']} vs {jf['steps']}")
     print(f"shank: steps {j['steps']}/{true_steps}, cadence {j['cadence_spm']:.1f} (spectral "
           f"{j['cadence_spectral_spm']:.1f}) / true {t['cadence_spm']:.1f}, contact "
           f"{j['gct_ms']:.0f} / {np.median(gct):.0f} ms, impact {j['impact_g']:.1f} g; spatial null")
