@@ -86,6 +86,23 @@ static int make_dir(const char *path, tendo_error *err)
                            errno == EEXIST ? "a file is in the way" : strerror(errno));
 }
 
+/* mkdir -p: the default home (~/.local/share/tendo) may lack its parents. */
+static int make_dirs(const char *path, tendo_error *err)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return tendo_error_set(err, TENDO_EUSAGE, "path too long: %.200s...", path);
+    for (char *q = buf + 1; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return tendo_error_set(err, TENDO_ECANTCREAT, "cannot create the folder %s: %s",
+                                       buf, strerror(errno));
+            *q = '/';
+        }
+    return make_dir(buf, err);
+}
+
 static int join(char *out, size_t cap, tendo_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -799,7 +816,7 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
     if (rc == TENDO_OK)
         rc = join(e.home, sizeof e.home, err, "%s", opt->home);
     if (rc == TENDO_OK)
-        rc = make_dir(e.home, err);
+        rc = make_dirs(e.home, err);
     if (rc == TENDO_OK && (rc = join(sub, sizeof sub, err, "%s/sessions", e.home)) == TENDO_OK)
         rc = make_dir(sub, err);
     if (rc == TENDO_OK && (rc = join(sub, sizeof sub, err, "%s/spool", e.home)) == TENDO_OK)

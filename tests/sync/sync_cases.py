@@ -190,7 +190,7 @@ def case_roundtrip_1pod():
     d = workdir("rt1")
     a = simulate(os.path.join(d, "a.h5"), 0.5, rate=200, seed=11)
     b = simulate(os.path.join(d, "b.h5"), 0.5, rate=1600, seed=12, hours_ago=3)
-    home = os.path.join(d, "home")
+    home = os.path.join(d, "not", "yet", "home")  # created with its parents
     pods = [("L0001A", "left", [a, b])]
     rc, obj, err = sync(home, pods, compress=False)
     check(rc == 0 and obj and obj["ok"], "sync: %d %s" % (rc, err))
