@@ -40,10 +40,10 @@ static void usage(FILE *out)
                  "Example, after a run with both pods plugged in:\n"
                  "  tendo pods                 see what is attached\n"
                  "  tendo sync --athlete anna  download, file and erase\n"
-                 "  tendo analyze FILE         then measure the new session\n"
-            "\n"
-            "No pods at hand? Emulated ones work the same way:\n"
-            "  tendo podsim --pod L1:left:run.h5 --pod R1:right:run.h5 -- tendo sync\n"
+                 "  tendo add --pending        then measure the new sessions for load and flags\n"
+                 "\n"
+                 "No pods at hand? Emulated ones work the same way:\n"
+                 "  tendo podsim --pod L1:left:run.h5 --pod R1:right:run.h5 -- tendo sync\n"
                  "\n"
                  "Exit codes: 0 everything synced, 64 bad options, 65 a pod sent data that\n"
                  "fails its checks (it keeps the recording), 66 unknown athlete, 69 no pod\n"
@@ -113,7 +113,7 @@ static void on_progress(void *ctx, const tendo_sync_progress *p)
 
 /* ---------------------------------------------------------------- output */
 
-static void print_summary(const tendo_sync_report *r, double secs, int rc)
+static void print_summary(const tendo_sync_report *r, double secs, int rc, const char *home_opt)
 {
     uint64_t bytes = 0;
     for (size_t i = 0; i < r->npods; i++)
@@ -162,8 +162,15 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc)
             printf("  %s: %s\n", r->pods[i].serial[0] ? r->pods[i].serial : r->pods[i].where,
                    r->pods[i].message);
         }
-    if (r->nfiles)
-        printf("\nNext: tendo analyze %s\n", r->files[r->nfiles - 1].path);
+    if (r->nfiles && r->files[r->nfiles - 1].athlete_id[0])
+        printf("\nNext: 'tendo add --pending%s%s' measures the new sessions for the training\n"
+               "load and flags ('tendo analyze FILE' for one file's steps).\n",
+               home_opt ? " --home " : "", home_opt ? home_opt : "");
+    else if (r->nfiles)
+        printf("\nNext: 'tendo analyze %s' measures it. The pods belong to no athlete\n"
+               "yet: 'tendo athlete add ID --name NAME --mass KG', then 'tendo sync --athlete ID'\n"
+               "files the next runs under them for training load and flags.\n",
+               r->files[r->nfiles - 1].path);
 }
 
 static void print_json(const char *home, const tendo_sync_report *r, double secs, int rc,
@@ -215,6 +222,7 @@ static void print_json(const char *home, const tendo_sync_report *r, double secs
         tendo_time_format_iso(f->start_us, start, sizeof start);
         cJSON_AddStringToObject(j, "path", f->path);
         cJSON_AddStringToObject(j, "session_id", f->session_id);
+        cJSON_AddStringToObject(j, "athlete_id", f->athlete_id);
         cJSON_AddStringToObject(j, "start_utc", start);
         cJSON_AddNumberToObject(j, "duration_s", f->duration_s);
         cJSON_AddNumberToObject(j, "time_error_us", f->time_error_us);
@@ -297,7 +305,7 @@ int tendo_cmd_sync(int argc, char **argv)
     if (json) {
         print_json(home, &report, secs, rc, &err);
     } else if (report.npods) {
-        print_summary(&report, secs, rc);
+        print_summary(&report, secs, rc, home_opt);
     }
     tendo_sync_report_free(&report);
     if (rc && !json)

@@ -634,6 +634,7 @@ static void write_group(engine *e, rec **m, size_t n)
     derive_id(m, n, serials, f.session_id);
     int rc = file_path(e, m, n, start, f.path, sizeof f.path, &err);
     const char *athlete = e->pods[m[0]->pod].athlete;
+    snprintf(f.athlete_id, sizeof f.athlete_id, "%s", athlete);
     tendo_writer *w = NULL;
     if (rc == TENDO_OK) {
         int known = tendo_catalog_session_exists(e->cat, f.session_id, f.path, &err);

@@ -68,6 +68,7 @@ typedef struct tendo_sync_pod {
 typedef struct tendo_sync_file {
     char path[4096];
     char session_id[40];
+    char athlete_id[64]; /* "" when the pods belong to nobody */
     int64_t start_us;
     double duration_s;
     size_t npods;
