@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analyze_run.h"
+#include "analyze_cli.h"
 #include "cli.h"
 #include "commands.h"
 #include "tendo_session.h"
@@ -87,20 +88,9 @@ static int parse_args(int argc, char **argv, analyze_opts *o)
             if (r != 1)
                 return r;
             o->steps_csv = v;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--placement", &v)) != 0) {
+        } else if ((r = tendo_analyze_cli_option(CMD, argc, argv, &i, &o->an.placement,
+                                                 &o->an.mass_kg, &o->an.damage_k)) != 0) {
             if (r != 1)
-                return r;
-            if (!strcmp(v, "foot"))
-                o->an.placement = TENDO_PLACEMENT_FOOT;
-            else if (!strcmp(v, "shank"))
-                o->an.placement = TENDO_PLACEMENT_SHANK;
-            else
-                return cli_usage(CMD, "--placement is 'foot' or 'shank', not '%s'", v);
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--mass", &v)) != 0) {
-            if (r != 1 || (r = cli_parse_double(CMD, "--mass", v, 20, 300, &o->an.mass_kg)) != 0)
-                return r;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--damage-k", &v)) != 0) {
-            if (r != 1 || (r = cli_parse_double(CMD, "--damage-k", v, 1, 20, &o->an.damage_k)) != 0)
                 return r;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return cli_usage(CMD, "unknown option '%s'", arg);

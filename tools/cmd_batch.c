@@ -11,6 +11,7 @@
 
 #include "analyze_run.h"
 #include "batch.h"
+#include "analyze_cli.h"
 #include "cli.h"
 #include "commands.h"
 #include "tendo_session.h"
@@ -141,21 +142,9 @@ static int parse_args(int argc, char **argv, args *a)
         } else if ((r = cli_option_value(CMD, argc, argv, &i, "--shard", &v)) != 0) {
             if (r != 1 || (r = parse_shard(v, &a->o.shard_i, &a->o.shard_n)) != 0)
                 return r;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--placement", &v)) != 0) {
+        } else if ((r = tendo_analyze_cli_option(CMD, argc, argv, &i, &a->o.placement,
+                                                 &a->o.mass_kg, &a->o.damage_k)) != 0) {
             if (r != 1)
-                return r;
-            if (!strcmp(v, "foot"))
-                a->o.placement = TENDO_PLACEMENT_FOOT;
-            else if (!strcmp(v, "shank"))
-                a->o.placement = TENDO_PLACEMENT_SHANK;
-            else
-                return cli_usage(CMD, "--placement is 'foot' or 'shank', not '%s'", v);
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--mass", &v)) != 0) {
-            if (r != 1 || (r = cli_parse_double(CMD, "--mass", v, 20, 300, &a->o.mass_kg)) != 0)
-                return r;
-        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--damage-k", &v)) != 0) {
-            if (r != 1 ||
-                (r = cli_parse_double(CMD, "--damage-k", v, 1, 20, &a->o.damage_k)) != 0)
                 return r;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return cli_usage(CMD, "unknown option '%s'", arg);
