@@ -89,3 +89,20 @@ int cli_stdout_is_tty(void)
 {
     return isatty(STDOUT_FILENO);
 }
+
+int cli_self_and_sibling(const char *name, char *self, size_t self_cap, char *sibling,
+                         size_t sibling_cap)
+{
+    ssize_t n = self_cap > 1 ? readlink("/proc/self/exe", self, self_cap - 1) : -1;
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    const char *slash = strrchr(self, '/');
+    int dir_len = slash ? (int)(slash - self) : 0;
+    int m = snprintf(sibling, sibling_cap, "%.*s/%s", dir_len, self, name);
+    if ((size_t)n >= self_cap - 1 || m < 0 || (size_t)m >= sibling_cap) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}

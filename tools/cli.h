@@ -7,6 +7,7 @@
 #define TENDO_CLI_H
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tendo_error.h"
@@ -20,6 +21,12 @@ int cli_fail(const char *cmd, const tendo_error *err);
 
 /* Prints "tendo CMD: <message>" and "Try 'tendo CMD --help'." to stderr; returns 64. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The path of the running tendo binary (self) and of program `name` in the
+ * same folder (sibling), e.g. tendo-podsim. Returns 0, or -1 with errno set
+ * when /proc/self/exe cannot be read or a path does not fit. */
+int cli_self_and_sibling(const char *name, char *self, size_t self_cap, char *sibling,
+                         size_t sibling_cap);
 
 /* Parse a whole option value; on failure print a usage error naming the
  * option and the accepted range and return 64, else return 0. */

@@ -76,19 +76,6 @@ static int find_sample(const char *name, char *out, size_t size)
     return 0;
 }
 
-/* tendo-podsim sits next to this binary (it is only built with umockdev). */
-static int find_podsim(char *self, size_t self_cap, char *podsim, size_t podsim_cap)
-{
-    ssize_t n = readlink("/proc/self/exe", self, self_cap - 1);
-    if (n <= 0)
-        return 0;
-    self[n] = '\0';
-    const char *slash = strrchr(self, '/');
-    int dir_len = slash ? (int)(slash - self) : 0;
-    snprintf(podsim, podsim_cap, "%.*s/tendo-podsim", dir_len, self);
-    return access(podsim, X_OK) == 0;
-}
-
 /* Runs `tendo podsim POD_ARGS... -- tendo CMD...` as a child process: the
  * emulator re-executes itself under umockdev's preload, so it cannot run
  * inside the demo's own process. Returns the child's exit code. */
@@ -149,7 +136,9 @@ static int synced_file(const char *home, char *out, size_t size)
 static int sync_from_pods(const char *run, const char *home, int *n, char *session, size_t size)
 {
     char self[PATH_MAX], podsim[PATH_MAX + 16], left[4200], right[4200];
-    if (!find_podsim(self, sizeof self, podsim, sizeof podsim)) {
+    /* tendo-podsim sits next to this binary (it is only built with umockdev). */
+    if (cli_self_and_sibling("tendo-podsim", self, sizeof self, podsim, sizeof podsim) != 0 ||
+        access(podsim, X_OK) != 0) {
         printf("\n(tendo-podsim is not built here, so there are no emulated pods to sync:\n"
                " the simulated file stands in for the synced one.)\n");
         snprintf(session, size, "%s", run);

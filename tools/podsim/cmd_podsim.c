@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 
 #define PODSIM_BIN "tendo-podsim"
@@ -17,16 +18,10 @@ int tendo_cmd_podsim(int argc, char **argv)
 {
     (void)argc;
     char self[PATH_MAX], path[PATH_MAX + sizeof PODSIM_BIN];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
+    if (cli_self_and_sibling(PODSIM_BIN, self, sizeof self, path, sizeof path) != 0) {
         fprintf(stderr, "tendo podsim: cannot find the tendo binary (%s)\n", strerror(errno));
         return 70;
     }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(path, sizeof path, "%s/%s", self, PODSIM_BIN);
     argv[0] = path;
     execv(path, argv);
     fprintf(stderr,
