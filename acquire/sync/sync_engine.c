@@ -337,6 +337,33 @@ static void spool_cleanup(const engine *e, size_t idx)
     closedir(d);
 }
 
+/* Sessions synced before the pod had an athlete become its athlete's
+ * (SYNC.md): without one, `tendo add --pending` has no body mass for them. */
+static int claim_sessions(engine *e, pod_state *p, tendo_error *err)
+{
+    tendo_catalog_synced *got = NULL;
+    size_t n = 0;
+    int rc = tendo_catalog_sync_claim(e->cat, p->out->serial, p->athlete, &got, &n, err);
+    tendo_sync_report *r = e->report;
+    tendo_sync_claim *more =
+        n ? realloc(r->claimed, (r->nclaimed + n) * sizeof *r->claimed) : NULL;
+    if (more)
+        r->claimed = more;
+    for (size_t i = 0; more && i < n; i++) {
+        tendo_sync_claim *c = &r->claimed[r->nclaimed++];
+        snprintf(c->session_id, sizeof c->session_id, "%s", got[i].session_id);
+        snprintf(c->path, sizeof c->path, "%s", got[i].path);
+        snprintf(c->athlete_id, sizeof c->athlete_id, "%s", got[i].athlete_id);
+        snprintf(c->start_utc, sizeof c->start_utc, "%s", got[i].start_utc);
+    }
+    p->out->claimed += (unsigned)n;
+    free(got);
+    if (rc)
+        tendo_error_prefix(err, "giving pod %s's earlier sessions to %s: ", p->out->serial,
+                           p->athlete);
+    return rc;
+}
+
 static const char *side_name(uint8_t side)
 {
     return side == 0 ? "left" : side == 1 ? "right" : "";
@@ -370,6 +397,8 @@ static int prepare_pod(engine *e, size_t idx)
         snprintf(p->athlete, sizeof p->athlete, "%s", known.athlete_id);
         rc = TENDO_OK;
     }
+    if (rc == TENDO_OK && p->athlete[0])
+        rc = claim_sessions(e, p, &err);
     if (rc == TENDO_OK)
         rc = tendo_usb_pod_clock_get(p->usb, &p->clock, &p->point, &err);
     o->clock_unc_us = p->point.unc_us;
@@ -883,5 +912,6 @@ void tendo_sync_report_free(tendo_sync_report *report)
 {
     free(report->pods);
     free(report->files);
+    free(report->claimed);
     memset(report, 0, sizeof *report);
 }

@@ -450,6 +450,86 @@ def case_kill_loop():
     check(not glob.glob(os.path.join(home, "spool", "*", "session-*")), "spools removed")
 
 
+def sessions_by_id(home):
+    db = sqlite3.connect(os.path.join(home, "catalog.sqlite"))
+    rows = db.execute("SELECT id, path, athlete_id, summary_json IS NOT NULL FROM sessions "
+                      "ORDER BY start_utc").fetchall()
+    db.close()
+    return {r[0]: {"path": r[1], "athlete": r[2], "summary": bool(r[3])} for r in rows}
+
+
+def case_claim():
+    """Synced before the pods had an athlete: `tendo add --pending` cannot
+    measure the session (no body mass) and says how to fix it; assigning the
+    pods later (`tendo sync --athlete ID`, nothing new to download) gives the
+    session to that athlete, says so, and `tendo add --pending` completes it.
+    A session that has an athlete is never given to another."""
+    d = workdir("claim")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=500, seed=131)
+    home = os.path.join(d, "home")
+    state = os.path.join(d, "state")
+    os.makedirs(state)
+    pods = [("LC", "left", [r]), ("RC", "right", [r])]
+    rc, obj, err = sync(home, pods, state=state)
+    check(rc == 0 and obj and len(obj["files"]) == 1, "first sync: %d %s" % (rc, err))
+    check(obj and obj["claimed"] == [], "nothing claimed without an athlete")
+    sess = sessions_by_id(home)
+    check(len(sess) == 1 and all(s["athlete"] is None for s in sess.values()),
+          "registered without an athlete: %s" % sess)
+    p = subprocess.run([TENDO, "add", "--pending", "--home", home], capture_output=True,
+                       text=True)
+    check(p.returncode == 64 and "no athlete" in p.stderr and "--athlete" in p.stderr,
+          "add --pending cannot measure it and says how to fix it: %d %s"
+          % (p.returncode, p.stderr))
+    for who, mass in (("anna", "61"), ("bob", "80")):
+        p = subprocess.run([TENDO, "athlete", "add", who, "--name", who, "--mass", mass,
+                            "--home", home], capture_output=True, text=True)
+        check(p.returncode == 0, "athlete add %s: %s" % (who, p.stderr))
+    # the pods are assigned later; nothing new on them
+    p = run(pods, [TENDO, "sync", "--home", home, "--athlete", "anna"], state=state)
+    check(p.returncode == 0, "sync --athlete anna: %d %s" % (p.returncode, p.stderr))
+    check("now the pods' athlete's" in p.stdout and "anna" in p.stdout and
+          "tendo add --pending" in p.stdout, "the summary says so: %s" % p.stdout)
+    sess = sessions_by_id(home)
+    check(all(s["athlete"] == "anna" and not s["summary"] for s in sess.values()),
+          "the session is anna's, still pending: %s" % sess)
+    # a second sync claims nothing more; another athlete never takes it
+    rc, obj, err = sync(home, pods, extra=["--athlete", "bob"], state=state)
+    check(rc == 0 and obj and obj["claimed"] == [] and not obj["files"],
+          "sync --athlete bob claims nothing: %s %s" % (obj and obj["claimed"], err))
+    check(all(s["athlete"] == "anna" for s in sessions_by_id(home).values()),
+          "never reassigned to bob")
+    p = subprocess.run([TENDO, "add", "--pending", "--home", home, "--json"],
+                       capture_output=True, text=True)
+    outs = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    done = [o for o in outs if o.get("file")]
+    check(p.returncode == 0 and len(done) == 1 and done[0]["completed"] and
+          done[0]["athlete"] == "anna", "add --pending completes it: %d %s %s"
+          % (p.returncode, outs, p.stderr))
+    check(all(s["summary"] for s in sessions_by_id(home).values()), "summary stored")
+    check_home(home, [[("LC", "left", r), ("RC", "right", r)]])
+
+
+def case_claim_json():
+    """--json reports what was claimed, per pod and per session."""
+    d = workdir("claimjson")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=500, seed=132)
+    home = os.path.join(d, "home")
+    state = os.path.join(d, "state")
+    os.makedirs(state)
+    pods = [("LJ", "left", [r])]
+    rc, obj, err = sync(home, pods, extra=["--keep"], state=state)
+    check(rc == 0, "first sync: %d %s" % (rc, err))
+    subprocess.run([TENDO, "athlete", "add", "cy", "--name", "Cy", "--mass", "70", "--home",
+                    home], check=True, capture_output=True)
+    rc, obj, err = sync(home, pods, extra=["--athlete", "cy"], state=state)
+    check(rc == 0 and obj, "sync --athlete cy: %d %s" % (rc, err))
+    sid = list(sessions_by_id(home))[0]
+    check(obj and [c["session_id"] for c in obj["claimed"]] == [sid] and
+          obj["claimed"][0]["athlete_id"] == "cy" and obj["pods"][0]["claimed"] == 1 and
+          obj["pods"][0]["erased"] == 1, "claimed in --json: %s" % (obj and obj["claimed"]))
+
+
 # Faults the sync must recover from within the same run, and faults after
 # which it may stop with a clear error (the next sync completes).
 RECOVER = ["crc@0.5", "drop@0.5", "dup@0.5", "reorder@0.5", "length@0.5", "stall@0.3,for=1s",
