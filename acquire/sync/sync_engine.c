@@ -258,6 +258,40 @@ static int64_t map_one(const tendo_pod_clock_map *m, uint64_t ticks)
     return utc;
 }
 
+/* A recording stamped after this sync's clock read (a run "in the
+ * future") was not made by a clock that counts forward: the pod's counter
+ * went back without a new epoch, or its block times are damaged. Its map
+ * would extrapolate past the read and its times would be guesses, so it is
+ * refused and stays on the pod (SYNC.md "A recording after the clock
+ * read"). One second of slack covers the nominal end, which ignores the
+ * pod's drift against its IMU over the last block. */
+static int after_clock_read(const pod_state *p, const tendo_pod_session *s,
+                            const tendo_pod_clock_map *map, tendo_error *err)
+{
+    double ahead_s;
+    if (s->clock_epoch == p->clock.epoch) {
+        uint64_t end = nominal_end_ticks(s, p->info.tick_hz);
+        uint64_t limit = p->point.ticks + p->info.tick_hz;
+        if (s->start_ticks <= p->point.ticks && end <= limit)
+            return TENDO_OK;
+        uint64_t worst = s->start_ticks > p->point.ticks ? s->start_ticks : end;
+        ahead_s = (double)(worst - p->point.ticks) / p->info.tick_hz;
+    } else {
+        int64_t end = map_one(map, nominal_end_ticks(s, p->info.tick_hz));
+        if (end <= p->point.utc_us + 1000000)
+            return TENDO_OK;
+        ahead_s = (double)(end - p->point.utc_us) / 1e6;
+    }
+    return tendo_error_set(err, TENDO_EDATA,
+                           "recording %u of pod %s is stamped %.0f s after the pod's own clock "
+                           "now: a clock that counts forward cannot have made it (the pod's "
+                           "clock went back, or the recording's times are damaged), so its "
+                           "UTC cannot be known. It was not synced and stays on the pod; the "
+                           "pod's other recordings were. tendo never erases it; have the pod's "
+                           "clock and firmware checked",
+                           s->id, p->out->serial, ahead_s);
+}
+
 /* --------------------------------------------------------- erase, anchor */
 
 static void erase_recording(engine *e, pod_state *p, uint32_t id, uint64_t bytes, uint32_t crc)
@@ -460,7 +494,8 @@ static int prepare_pod(engine *e, size_t idx)
         }
         rec r = {.pod = idx, .s = s};
         int anchored = 0;
-        if (make_map(e, p, s, &r.map, &anchored, &err) != TENDO_OK) {
+        if (make_map(e, p, s, &r.map, &anchored, &err) != TENDO_OK ||
+            after_clock_read(p, s, &r.map, &err) != TENDO_OK) {
             pod_problem(p, &err);
             o->failed++;
             p->incomplete = 1;
