@@ -1158,7 +1158,7 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
         }
         size_t groups = sync_plan_pairs(items, e.nrecs);
         for (size_t g = 0; g < groups; g++) {
-            rec *m[2];
+            rec *m[2] = {NULL, NULL};
             size_t n = 0;
             for (size_t i = 0; i < e.nrecs && n < 2; i++)
                 if (items[i].group == g)
@@ -1169,8 +1169,8 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
                 m[1] = t;
             }
             tendo_catalog_synced old;
-            size_t k = (size_t)(m[0] - e.recs);
-            if (n == 1 && find_lone_partner(&e, m[0], items[k].start_us, items[k].end_us, &old))
+            const sync_item *it = n == 1 ? &items[m[0] - e.recs] : NULL;
+            if (it && find_lone_partner(&e, m[0], it->start_us, it->end_us, &old))
                 write_group(&e, m, 1, &old);
             else if (n)
                 write_group(&e, m, n, NULL);
