@@ -379,8 +379,7 @@ static int claim_sessions(engine *e, pod_state *p, tendo_error *err)
     size_t n = 0;
     int rc = tendo_catalog_sync_claim(e->cat, p->out->serial, p->athlete, &got, &n, err);
     tendo_sync_report *r = e->report;
-    tendo_sync_claim *more =
-        n ? realloc(r->claimed, (r->nclaimed + n) * sizeof *r->claimed) : NULL;
+    tendo_sync_claim *more = n ? realloc(r->claimed, (r->nclaimed + n) * sizeof *r->claimed) : NULL;
     if (more)
         r->claimed = more;
     for (size_t i = 0; more && i < n; i++) {
@@ -540,8 +539,8 @@ static void derive_id(const member *mem, size_t n, char out[40])
         uLong c = crc32(0L, (const Bytef *)salt, (uInt)strlen(salt));
         for (size_t i = 0; i < n; i++) {
             char part[128];
-            int len = snprintf(part, sizeof part, "|%s|%u|%08x", mem[i].serial, mem[i].id,
-                               mem[i].crc);
+            int len =
+                snprintf(part, sizeof part, "|%s|%u|%08x", mem[i].serial, mem[i].id, mem[i].crc);
             c = crc32(c, (const Bytef *)part, (uInt)len);
         }
         for (unsigned b = 0; b < 4; b++)
@@ -718,8 +717,7 @@ static int retire_marker_write(const engine *e, const tendo_catalog_synced *old,
                                size_t cap, tendo_error *err)
 {
     char tmp[PATH_MAX + 8];
-    if (retire_marker(e, old->session_id, path, cap) ||
-        join(tmp, sizeof tmp, err, "%s.tmp", path))
+    if (retire_marker(e, old->session_id, path, cap) || join(tmp, sizeof tmp, err, "%s.tmp", path))
         return tendo_error_set(err, TENDO_EUSAGE, "path too long: %.200s", e->home);
     FILE *f = fopen(tmp, "w");
     int ok = f && fprintf(f, "tendo-retire 1\n%s\n%s\n", old->session_id, old->path) > 0;
@@ -796,8 +794,9 @@ static int copy_pod(tendo_reader *rd, tendo_writer *w, size_t index, uint64_t *s
     int64_t *time = malloc(WINDOW * sizeof *time);
     void *accel = malloc(WINDOW * 3 * elem), *gyro = malloc(WINDOW * 3 * elem);
     uint8_t *status = malloc(WINDOW);
-    int rc = time && accel && gyro && status ? TENDO_OK
-                                             : tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    int rc = time && accel && gyro && status
+                 ? TENDO_OK
+                 : tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     for (int64_t at = 0; rc == TENDO_OK && at < total; at += WINDOW) {
         tendo_block blk = {(size_t)(total - at < WINDOW ? total - at : WINDOW), time, accel,
                            pm->has_gyro ? gyro : NULL, status};
@@ -852,8 +851,7 @@ static int file_path(const engine *e, const member *mem, size_t n, int64_t start
     char name[256];
     int len = snprintf(name, sizeof name, "%02d%02d%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
     for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof name; i++)
-        len += snprintf(name + len, sizeof name - (size_t)len, "_%s-%u", mem[i].serial,
-                        mem[i].id);
+        len += snprintf(name + len, sizeof name - (size_t)len, "_%s-%u", mem[i].serial, mem[i].id);
     if (rc == TENDO_OK)
         rc = join(out, cap, err, "%s/%s.h5", dir, name);
     return rc;
@@ -1042,8 +1040,7 @@ static void write_group(engine *e, rec **m, size_t n, const tendo_catalog_synced
         }
         pod_state *p = &e->pods[slot[i]->pod];
         char spool[PATH_MAX];
-        if (spool_path(e, p->out->serial, slot[i]->s->id, spool, sizeof spool, 0, NULL) ==
-            TENDO_OK)
+        if (spool_path(e, p->out->serial, slot[i]->s->id, spool, sizeof spool, 0, NULL) == TENDO_OK)
             unlink(spool);
         snprintf(f.serial[i], sizeof f.serial[i], "%s", p->out->serial);
         snprintf(f.side[i], sizeof f.side[i], "%s", p->out->side);

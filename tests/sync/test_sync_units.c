@@ -232,11 +232,12 @@ static void test_retire(const char *scratch)
     tendo_tr_flag_id("anna", "long_run", day, old_id, fid);
     tendo_tr_flag_id("anna", "long_run", day, new_id, fresh);
     char sql[1024];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO flags VALUES ('%s','anna','long_run','2026-11-20','%s','high',1,1,'m','x');"
-             "INSERT INTO capacity_tests (athlete_id, date, session_id, added_utc) VALUES "
-             "('anna','2026-11-20','%s','x');",
-             fid, old_id, old_id);
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO flags VALUES ('%s','anna','long_run','2026-11-20','%s','high',1,1,'m','x');"
+        "INSERT INTO capacity_tests (athlete_id, date, session_id, added_utc) VALUES "
+        "('anna','2026-11-20','%s','x');",
+        fid, old_id, old_id);
     CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
     CHECK(tendo_catalog_flag_ack(c, fid, "seen", &err) == TENDO_OK, "%s", err.msg);
     CHECK(tendo_catalog_begin(c, &err) == TENDO_OK);
@@ -258,9 +259,8 @@ static void test_retire(const char *scratch)
         snprintf(sql, sizeof sql, "%s", q[i].sql);
         CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s", sql);
         sqlite3_bind_text(st, 1, old_id, -1, SQLITE_STATIC);
-        const char *got = st && sqlite3_step(st) == SQLITE_ROW
-                              ? (const char *)sqlite3_column_text(st, 0)
-                              : NULL;
+        const char *got =
+            st && sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
         CHECK(got && !strcmp(got, q[i].want), "%s: %s, want %s", sql, got ? got : "(none)",
               q[i].want);
         sqlite3_finalize(st);
