@@ -151,8 +151,9 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc, const
                    f->duration_s / 60.0, f->serial[0], f->npods > 1 ? "+" : "",
                    f->npods > 1 ? f->serial[1] : " (one foot)", f->time_error_us / 1000.0, f->path);
             if (f->replaced_id[0])
-                printf("    the other foot of session %s, synced earlier: both feet are now in\n"
-                       "    this file, which replaces %s\n",
+                printf("    both feet: the other foot was synced earlier as a one-foot session;\n"
+                       "    this file holds both and replaces it (session %s,\n"
+                       "    %s, removed)\n",
                        f->replaced_id, f->replaced_path);
         }
     } else if (rc == TENDO_OK) {
