@@ -458,12 +458,25 @@ static int store_oldest(tendo_writer *w, tendo_error *err)
                              DS_NAME[d], jrc == -2 ? "zlib failed" : "they differ");
     if (rc == TENDO_OK) {
         hsize_t dims[2] = {(hsize_t)s->row0 + s->rows, 3}, offset[2] = {(hsize_t)s->row0, 0};
+        errno = 0;
         if (H5Dset_extent(p->ds[d], dims) < 0 ||
-            H5Dwrite_chunk(p->ds[d], H5P_DEFAULT, 0, offset, s->job.out_len, s->job.out) < 0)
-            rc = tendo_h5_fail(err, TENDO_EIO,
-                               "%s: writing samples %" PRId64 "-%" PRId64 " of pod %s failed "
-                               "(disk full or I/O error?)",
-                               w->tmp_path, s->row0, s->row0 + (int64_t)s->rows, p->meta.serial);
+            H5Dwrite_chunk(p->ds[d], H5P_DEFAULT, 0, offset, s->job.out_len, s->job.out) < 0) {
+            /* the system's reason when there is one (ENOSPC, EFBIG, EIO):
+             * HDF5's own description of a failed write is a page long */
+            int e = errno;
+            if (e)
+                rc = tendo_error_set(err, TENDO_EIO,
+                                     "%s: writing samples %" PRId64 "-%" PRId64 " of pod %s "
+                                     "failed: %s (disk full or I/O error?)",
+                                     w->tmp_path, s->row0, s->row0 + (int64_t)s->rows,
+                                     p->meta.serial, strerror(e));
+            else
+                rc = tendo_h5_fail(err, TENDO_EIO,
+                                   "%s: writing samples %" PRId64 "-%" PRId64 " of pod %s failed "
+                                   "(disk full or I/O error?)",
+                                   w->tmp_path, s->row0, s->row0 + (int64_t)s->rows,
+                                   p->meta.serial);
+        }
     }
     if (rc == TENDO_OK) {
         if (s->row0 == 0)
