@@ -29,19 +29,26 @@ size_t tendo_chunk_out_bound(size_t in_bytes)
     return (size_t)compressBound((uLong)in_bytes) + 16 * 16;
 }
 
-int tendo_chunk_workers_default(void)
+int tendo_chunk_workers_default(int *workers, tendo_error *err)
 {
     const char *env = getenv("TENDO_WRITER_THREADS");
     if (env && *env) {
         char *end = NULL;
         long n = strtol(env, &end, 10);
-        if (end && !*end && n >= 1 && n <= TENDO_CHUNK_MAX_WORKERS)
-            return (int)n;
+        if (!end || *end || n < 1 || n > TENDO_CHUNK_MAX_WORKERS)
+            /* A typo must not silently fall back to the default. */
+            return tendo_error_set(err, TENDO_EUSAGE,
+                                   "TENDO_WRITER_THREADS='%s' is not a whole number from 1 to "
+                                   "%d; fix it or unset it",
+                                   env, TENDO_CHUNK_MAX_WORKERS);
+        *workers = (int)n;
+        return TENDO_OK;
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     /* More than 4 workers buys nothing: the single thread that stores the
      * chunks through HDF5 and the producer feeding the writer limit first. */
-    return cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    *workers = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    return TENDO_OK;
 }
 
 void tendo_chunk_shuffle(const unsigned char *in, unsigned char *out, size_t n, size_t elem)

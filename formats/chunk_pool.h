@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tendo_error.h"
 
 /* How each byte plane of a shuffled chunk is deflated (one zlib stream,
  * switching with deflateParams at plane boundaries; measured in
@@ -65,8 +66,8 @@ typedef struct tendo_chunk_pool tendo_chunk_pool;
 size_t tendo_chunk_out_bound(size_t in_bytes);
 
 /* Worker count: TENDO_WRITER_THREADS if set (1..TENDO_CHUNK_MAX_WORKERS),
- * else the online CPUs, at most 4. */
-int tendo_chunk_workers_default(void);
+ * else the online CPUs, at most 4. A set but invalid value is TENDO_EUSAGE. */
+int tendo_chunk_workers_default(int *workers, tendo_error *err);
 
 /* Starts workers threads. Returns NULL if no thread could be started. */
 tendo_chunk_pool *tendo_chunk_pool_start(int workers);

@@ -240,12 +240,15 @@ static int writer_create(tendo_writer **out, const char *final_path,
                                "%s already exists; choose another name or pass --force to "
                                "replace it",
                                final_path);
+    int workers;
+    if (tendo_chunk_workers_default(&workers, err) != TENDO_OK)
+        return err ? err->code : TENDO_EUSAGE;
     tendo_writer *w = calloc(1, sizeof *w);
     if (!w)
         return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     snprintf(w->final_path, sizeof w->final_path, "%s", final_path);
     w->overwrite = overwrite;
-    w->workers = tendo_chunk_workers_default();
+    w->workers = workers;
     w->meta = *meta;
     w->derive_id = !w->meta.session_id[0];
     if (!w->meta.source[0])

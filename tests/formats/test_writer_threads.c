@@ -305,6 +305,27 @@ static void check_damage_caught(const char *dir)
     CHECK(access(tmp, F_OK) != 0);
 }
 
+/* A set but invalid TENDO_WRITER_THREADS is a usage error, with nothing written. */
+static void check_bad_thread_counts(const char *dir)
+{
+    static const char *const bad[] = {"0", "17", "two", "4x", "-1"};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/bad-threads.h5", dir);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("TENDO_WRITER_THREADS", bad[i], 1);
+        tendo_session_meta m = {0};
+        snprintf(m.source, sizeof m.source, "sync");
+        m.start_time_us = 1763710200000000LL;
+        tendo_error err = {0};
+        tendo_writer *w = NULL;
+        int rc = tendo_writer_open(&w, path, &m, 1, &err);
+        CHECK(rc == TENDO_EUSAGE && w == NULL, "TENDO_WRITER_THREADS=%s gave %d", bad[i], rc);
+        CHECK(strstr(err.msg, "TENDO_WRITER_THREADS") && strstr(err.msg, bad[i]), "%s", err.msg);
+        CHECK(access(path, F_OK) != 0);
+    }
+    unsetenv("TENDO_WRITER_THREADS");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -332,5 +353,6 @@ int main(int argc, char **argv)
     free(b4);
     check_h5py(dir, p4, argv[2]);
     check_damage_caught(dir);
+    check_bad_thread_counts(dir);
     return tendo_check_report("test_writer_threads");
 }
