@@ -48,6 +48,8 @@ typedef struct tendo_analyze_options {
     double damage_k; /* exponent of the damage sum Σ (F/F_ref)^k, 1–20 */
     int store;       /* 1: write /analysis into the file (a verified copy
                         replaces it, so a crash never damages the recording) */
+    int trusted;     /* 0: check the file in a sandboxed process first
+                        (tendo_probe); 1: the caller has just done so */
 } tendo_analyze_options;
 
 /* placement as recorded, mass unknown, damage_k 5, store 1 */
