@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Files that crash or hang libhdf5 itself (hdf5-upstream/README.md) and a
-# decompression bomb against a small memory limit: `tendo inspect`,
+# Files that crash or hang libhdf5 itself (hdf5-upstream/README.md), a
+# decompression bomb, and a large chunk against a small probe memory limit: `tendo inspect`,
 # `analyze` and `export` must each exit 65 with a message naming the file
 # and saying why, never die of a signal, print nothing on stdout and write
 # nothing (the file and its folder stay byte for byte the same).
-#   hdf5_upstream.sh TENDO CASES_DIR BOMB.h5 WORK_DIR
+#   hdf5_upstream.sh TENDO CASES_DIR BOMB.h5 WORK_DIR [asan|plain]
 set -u
 tendo=$1
 cases=$2
 bomb=$3
 work=$4
+build=${5:-plain}
 rm -rf "$work" && mkdir -p "$work"
 # The hangs spin inside libhdf5 until the probe's CPU limit: keep it short.
 export TENDO_PROBE_SECONDS=1
@@ -58,11 +59,40 @@ for f in "$cases"/*.h5; do
 done
 [ "$n" -ge 7 ] || bad "only $n cases in $cases"
 
-# A chunk that inflates ~80 MiB from a 100 KB file, with the probe allowed
-# 64 MiB of memory: the check fails in the child, never in tendo.
+# A chunk that inflates to ~80 MiB from a 100 KB file (HDF5 would inflate
+# it whole): refused by the chunk check before HDF5 decodes it, with tendo's
+# whole address space limited to 600 MiB (it needs ~150 MiB here).
+# (AddressSanitizer maps terabytes of shadow: no address-space limit there.)
+limit=600000
+[ "$build" = plain ] || limit=unlimited
 rm -rf "$work/d" && mkdir -p "$work/d"
 cp "$bomb" "$work/d/bomb.h5"
-TENDO_PROBE_MEMORY_MB=64 run bomb.h5 "" "$tendo" inspect "$work/d/bomb.h5"
+run bomb.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit" \
+    "$tendo" inspect "$work/d/bomb.h5"
+run bomb.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit" \
+    "$tendo" analyze "$work/d/bomb.h5"
+
+# A legal 60 MiB chunk (zeros, 60 KB stored): read by default (exit 0), but
+# with the probe held to 64 MiB more address space the check fails in the
+# child, never in tendo.
+rm -rf "$work/d" && mkdir -p "$work/d"
+cp "$(dirname "$bomb")/good-int16.h5" "$work/d/big-chunk.h5"
+/usr/bin/python3 - "$work/d/big-chunk.h5" <<'PY'
+import sys, zlib, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    g = f["sensors/P1"]
+    n = g["status"].shape[0]
+    del g["status"]
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk((60 << 20,))
+    dcpl.set_deflate(1)
+    space = h5py.h5s.create_simple((n,), (h5py.h5s.UNLIMITED,))
+    ds = h5py.h5d.create(g.id, b"status", h5py.h5t.STD_U8LE, space, dcpl=dcpl)
+    ds.write_direct_chunk((0,), zlib.compress(bytes(60 << 20), 9), 0)
+PY
+"$tendo" inspect "$work/d/big-chunk.h5" >/dev/null 2>"$work/stderr" ||
+    bad "big-chunk.h5: a legal 60 MiB chunk is refused: $(cat "$work/stderr")"
+TENDO_PROBE_MEMORY_MB=64 run big-chunk.h5 "" "$tendo" inspect "$work/d/big-chunk.h5"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
