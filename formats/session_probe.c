@@ -65,6 +65,7 @@ extern char **environ;
 #define PROBE_MAX_TABLE_BYTES ((double)(1u << 30))
 
 #define PROBE_MAGIC 0x74707262u /* "tprb" */
+#define PROBE_EXEC_FAILED 127    /* the child's status when exec failed */
 
 typedef struct probe_record {
     uint32_t magic;
@@ -78,11 +79,11 @@ typedef struct probe_record {
 #if H5_VERSION_GE(1, 12, 0)
 typedef H5O_info2_t probe_obj_info;
 #define PROBE_VISIT(obj, op, data) \
-    H5Ovisit3(obj, H5_INDEX_NAME, H5_ITER_NATIVE, op, data, H5O_INFO_BASIC)
+    H5Ovisit3(obj, H5_INDEX_NAME, H5_ITER_NATIVE, op, data, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS)
 #else
 typedef H5O_info_t probe_obj_info;
 #define PROBE_VISIT(obj, op, data) \
-    H5Ovisit2(obj, H5_INDEX_NAME, H5_ITER_NATIVE, op, data, H5O_INFO_BASIC)
+    H5Ovisit2(obj, H5_INDEX_NAME, H5_ITER_NATIVE, op, data, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS)
 #endif
 
 typedef struct probe_walk {
@@ -426,7 +427,10 @@ int tendo_probe(const char *path, tendo_report *report, tendo_error *err)
             _exit(70);
         fcntl(fds[1], F_SETFD, 0);
         execve(self, argv, env);
-        _exit(70);
+        /* replaced on disk since it started ("... (deleted)"): the kernel's
+         * link still reaches the running image */
+        execve("/proc/self/exe", argv, env);
+        _exit(PROBE_EXEC_FAILED);
     }
     int spawn_errno = errno;
     close(fds[1]);
@@ -468,6 +472,10 @@ int tendo_probe(const char *path, tendo_report *report, tendo_error *err)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (!timed_out && got == 0 && WIFEXITED(status) && WEXITSTATUS(status) == PROBE_EXEC_FAILED)
+        return tendo_error_set(err, TENDO_EINTERNAL,
+                               "%s: cannot run %s to check the file in a separate process",
+                               path, self);
     if (timed_out || got != sizeof rec || rec.magic != PROBE_MAGIC ||
         !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
         return describe_failure(path, status, timed_out, cpu, wall, mem_mb, err);
