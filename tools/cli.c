@@ -74,6 +74,39 @@ int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char 
     return 1;
 }
 
+int cli_scan(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts,
+             size_t nopts, const char **pos, size_t max_pos, size_t *npos)
+{
+    *npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        int matched = 0;
+        for (size_t k = 0; k < nopts && !matched; k++) {
+            if (opts[k].value) {
+                int r = cli_option_value(cmd, argc, argv, &i, opts[k].name, opts[k].value);
+                if (r == CLI_EXIT_USAGE)
+                    return r;
+                matched = r;
+            } else if (!strcmp(a, opts[k].name)) {
+                *opts[k].flag = 1;
+                matched = 1;
+            }
+        }
+        if (matched)
+            continue;
+        if (a[0] == '-' && a[1])
+            return cli_usage(cmd, "unknown option '%s'", a);
+        if (*npos == max_pos)
+            return cli_usage(cmd, "unexpected argument '%s'", a);
+        pos[(*npos)++] = a;
+    }
+    return CLI_GO;
+}
+
 void cli_print_json_line(cJSON *obj)
 {
     char *text = cJSON_PrintUnformatted(obj);

@@ -41,6 +41,26 @@ int cli_parse_int64(const char *cmd, const char *option, const char *text, int64
 int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name,
                      const char **value);
 
+/* One option of a command: "--name VALUE" / "--name=VALUE" stores VALUE in
+ * *value; a flag ("--name", value NULL) sets *flag to 1. */
+typedef struct cli_opt {
+    const char *name;
+    const char **value;
+    int *flag;
+} cli_opt;
+
+/* cli_scan's "carry on" result: no help was asked for and no usage error. */
+#define CLI_GO (-1)
+
+/* The argument scan every subcommand shares. "--help"/"-h" prints usage to
+ * stdout and returns 0. Options in opts[0..nopts) are stored; another
+ * argument starting with '-' (except "-" alone, which often means stdin) is
+ * "unknown option" (64). Other arguments go to pos[0..max_pos) in order and
+ * *npos counts them; one more is "unexpected argument" (64). Returns CLI_GO
+ * when the command should go on to check the values it got. */
+int cli_scan(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts,
+             size_t nopts, const char **pos, size_t max_pos, size_t *npos);
+
 /* Prints a JSON object on one line to stdout (JSON Lines) and frees it. */
 void cli_print_json_line(cJSON *obj);
 

@@ -67,33 +67,17 @@ typedef struct cap_opts {
 
 static int parse_args(int argc, char **argv, cap_opts *o)
 {
-    const char *mass = NULL, *lever = NULL, *side = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int m;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        }
-        if ((m = cli_option_value(CMD, argc, argv, &i, "--athlete", &o->athlete)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--home", &o->home)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--mass", &mass)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--lever", &lever)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--injured-side", &side))) {
-            if (m != 1)
-                return m;
-            continue;
-        }
-        if (a[0] == '-')
-            return cli_usage(CMD, "unknown option '%s'", a);
-        if (o->file)
-            return cli_usage(CMD, "one recording at a time ('%s' and '%s')", o->file, a);
-        o->file = a;
-    }
+    const char *mass = NULL, *lever = NULL, *side = NULL, *files[2];
+    const cli_opt opts[] = {{"--json", NULL, &o->json},          {"--athlete", &o->athlete, NULL},
+                            {"--home", &o->home, NULL},          {"--mass", &mass, NULL},
+                            {"--lever", &lever, NULL},           {"--injured-side", &side, NULL}};
+    size_t npos;
+    int r = cli_scan(CMD, USAGE, argc, argv, opts, sizeof opts / sizeof *opts, files, 2, &npos);
+    if (r != CLI_GO)
+        return r;
+    if (npos == 2)
+        return cli_usage(CMD, "one recording at a time ('%s' and '%s')", files[0], files[1]);
+    o->file = npos ? files[0] : NULL;
     if (!o->file)
         return cli_usage(CMD, "give the recording of the heel-raise test (FILE.h5)");
     if (mass && cli_parse_double(CMD, "--mass", mass, 20.0, 250.0, &o->mass_kg))

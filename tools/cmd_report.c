@@ -70,36 +70,14 @@ typedef struct report_opts {
 static int parse(int argc, char **argv, report_opts *o)
 {
     const char *weeks = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int m;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--squad")) {
-            o->squad = 1;
-            continue;
-        }
-        if (!strcmp(a, "--force")) {
-            o->force = 1;
-            continue;
-        }
-        if (!strcmp(a, "--json")) {
-            o->json = 1;
-            continue;
-        }
-        if ((m = cli_option_value(CMD, argc, argv, &i, "--athlete", &o->athlete)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--out", &o->out)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--weeks", &weeks)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--end", &o->end)) ||
-            (m = cli_option_value(CMD, argc, argv, &i, "--home", &o->home))) {
-            if (m != 1)
-                return m;
-            continue;
-        }
-        return cli_usage(CMD, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
-    }
+    const cli_opt opts[] = {{"--squad", NULL, &o->squad},      {"--force", NULL, &o->force},
+                            {"--json", NULL, &o->json},        {"--athlete", &o->athlete, NULL},
+                            {"--out", &o->out, NULL},          {"--weeks", &weeks, NULL},
+                            {"--end", &o->end, NULL},          {"--home", &o->home, NULL}};
+    size_t npos;
+    int r = cli_scan(CMD, USAGE, argc, argv, opts, sizeof opts / sizeof *opts, NULL, 0, &npos);
+    if (r != CLI_GO)
+        return r;
     if (!o->squad == !o->athlete)
         return cli_usage(CMD, "give --athlete ID for one athlete or --squad for all of them");
     if (!o->out)

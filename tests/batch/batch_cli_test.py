@@ -338,11 +338,21 @@ def children(pid):
         return []
 
 
-def running(pid):
+def reading_from(pid, folder):
+    """True while process pid holds a file under folder open: a worker in the
+    middle of a job (its state 'R' alone also matches a worker between jobs
+    on a loaded machine)."""
     try:
-        return read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[0] == "R"
+        fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
         return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(folder + os.sep):
+                return True
+        except OSError:
+            pass
+    return False
 
 
 def case_worker_dies():
@@ -359,7 +369,7 @@ def case_worker_dies():
     wait_for_lines(os.path.join(out, "journal.jsonl"), 1, p)
     while victim is None and p.poll() is None and time.monotonic() - t0 < 120:
         kids = children(p.pid)
-        if kids and running(kids[0]):  # busy analysing, not waiting for a job
+        if kids and reading_from(kids[0], study):  # busy analysing, not waiting for a job
             os.kill(kids[0], signal.SIGKILL)
             victim = kids[0]
         time.sleep(0.002)

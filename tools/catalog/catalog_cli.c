@@ -77,16 +77,6 @@ int ccli_parse_score(const char *cmd, const char *option, const char *text, int 
     return rc;
 }
 
-int ccli_match(const char *cmd, int argc, char **argv, int *i, const ccli_opt *opts, size_t n)
-{
-    for (size_t k = 0; k < n; k++) {
-        int r = cli_option_value(cmd, argc, argv, i, opts[k].name, opts[k].value);
-        if (r != 0)
-            return r;
-    }
-    return 0;
-}
-
 static int row_matches(const tendo_catalog_flag *f, const char *athlete,
                        const char *const *athletes, const char *const *dates,
                        const char *const *sessions, size_t n)

@@ -34,17 +34,6 @@ void ccli_json_score(cJSON *o, const char *name, int v);
  * value, threshold, message, athlete, reviewed, review_note, reviewed_utc. */
 cJSON *ccli_flag_json(const tendo_catalog_flag *f);
 
-/* A "--name VALUE" option and where its value goes. */
-typedef struct ccli_opt {
-    const char *name;
-    const char **value;
-} ccli_opt;
-
-/* Tries argv[*i] against opts ("--name VALUE" or "--name=VALUE"): 1 when
- * one matched (its value stored, *i advanced), 0 when none did, 64 after a
- * usage message for a missing value. */
-int ccli_match(const char *cmd, int argc, char **argv, int *i, const ccli_opt *opts, size_t n);
-
 /* After new sessions or diary days: recomputes the flags of each athlete
  * named in athletes[0..n) (once each) and prints that athlete's unreviewed
  * flags dated dates[k] or on session sessions[k] (either may be NULL) of

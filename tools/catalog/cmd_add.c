@@ -62,33 +62,23 @@ static int parse(int argc, char **argv, add_opts *o)
     o->files = calloc((size_t)argc, sizeof *o->files);
     if (!o->files)
         return cli_usage(CMD, "out of memory");
-    const ccli_opt opts[] = {{"--athlete", &o->athlete}, {"--home", &o->home}};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return -1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if (!strcmp(a, "--pending")) {
-            o->pending = 1;
-        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, 2)) != 0) {
-            if (r != 1)
-                return r;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage(CMD, "unknown option '%s'", a);
-        } else {
-            o->files[o->nfiles++] = a;
-        }
-    }
+    const cli_opt opts[] = {{"--json", NULL, &o->json},
+                            {"--pending", NULL, &o->pending},
+                            {"--athlete", &o->athlete, NULL},
+                            {"--home", &o->home, NULL}};
+    size_t nfiles;
+    int r = cli_scan(CMD, USAGE, argc, argv, opts, sizeof opts / sizeof *opts, o->files,
+                     (size_t)argc, &nfiles);
+    if (r != CLI_GO)
+        return r;
+    o->nfiles = (int)nfiles;
     if (o->pending && o->nfiles)
         return cli_usage(CMD, "--pending takes no files: it analyses the registered ones");
     if (o->nfiles == 0 && !o->pending)
         return cli_usage(CMD, "no session file given (tendo add FILE.h5... --athlete ID)");
     if (o->athlete && !tendo_catalog_id_ok(o->athlete))
         return cli_usage(CMD, "athlete id '%s' is not valid", o->athlete);
-    return 0;
+    return CLI_GO;
 }
 
 typedef struct added {
@@ -269,9 +259,9 @@ int tendo_cmd_add(int argc, char **argv)
 {
     add_opts o;
     int rc = parse(argc, argv, &o);
-    if (rc) {
+    if (rc != CLI_GO) {
         free(o.files);
-        return rc < 0 ? 0 : rc;
+        return rc;
     }
     tendo_catalog *c;
     char home[TENDO_CATALOG_PATH_MAX];

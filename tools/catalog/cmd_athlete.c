@@ -54,32 +54,16 @@ typedef struct athlete_opts {
 static int parse(int argc, char **argv, athlete_opts *o)
 {
     memset(o, 0, sizeof *o);
-    const ccli_opt opts[] = {{"--name", &o->name},
-                             {"--mass", &o->mass},
-                             {"--injured-side", &o->side},
-                             {"--notes", &o->notes},
-                             {"--home", &o->home}};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return -1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
-            if (r != 1)
-                return r;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage(CMD, "unknown option '%s'", a);
-        } else if (!o->verb) {
-            o->verb = a;
-        } else if (!o->id) {
-            o->id = a;
-        } else {
-            return cli_usage(CMD, "unexpected argument '%s'", a);
-        }
-    }
+    const char *pos[2] = {NULL, NULL};
+    const cli_opt opts[] = {{"--json", NULL, &o->json},        {"--name", &o->name, NULL},
+                            {"--mass", &o->mass, NULL},        {"--injured-side", &o->side, NULL},
+                            {"--notes", &o->notes, NULL},      {"--home", &o->home, NULL}};
+    size_t npos;
+    int r = cli_scan(CMD, USAGE, argc, argv, opts, sizeof opts / sizeof *opts, pos, 2, &npos);
+    if (r != CLI_GO)
+        return r;
+    o->verb = pos[0];
+    o->id = pos[1];
     if (!o->verb)
         return cli_usage(CMD, "say what to do: add, set or list");
     if (strcmp(o->verb, "add") && strcmp(o->verb, "set") && strcmp(o->verb, "list"))
@@ -97,7 +81,7 @@ static int parse(int argc, char **argv, athlete_opts *o)
         return cli_usage(CMD, "add needs --name NAME and --mass KG");
     if (!strcmp(o->verb, "set") && !o->name && !o->mass && !o->side && !o->notes)
         return cli_usage(CMD, "set needs at least one of --name, --mass, --injured-side, --notes");
-    return 0;
+    return CLI_GO;
 }
 
 /* Applies the options to a; returns 0 or the usage exit code. */
@@ -162,8 +146,8 @@ int tendo_cmd_athlete(int argc, char **argv)
 {
     athlete_opts o;
     int rc = parse(argc, argv, &o);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != CLI_GO)
+        return rc;
     tendo_athlete a;
     memset(&a, 0, sizeof a);
     tendo_catalog *c;

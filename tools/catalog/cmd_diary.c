@@ -67,32 +67,20 @@ static int parse(int argc, char **argv, diary_opts *o)
     memset(o, 0, sizeof *o);
     o->pain = o->pain_24h = o->stiffness = -1;
     const char *pain = NULL, *pain24 = NULL, *stiff = NULL;
-    const ccli_opt opts[] = {{"--athlete", &o->athlete}, {"--date", &o->date},
-                             {"--since", &o->since},     {"--pain-24h", &pain24},
-                             {"--pain", &pain},          {"--stiffness", &stiff},
-                             {"--note", &o->note},       {"--home", &o->home}};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return -1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
-            if (r != 1)
-                return r;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage(CMD, "unknown option '%s'", a);
-        } else if (!o->verb) {
-            o->verb = a;
-        } else if (!strcmp(o->verb, "import") && !o->file) {
-            o->file = a;
-        } else {
-            return cli_usage(CMD, "unexpected argument '%s'", a);
-        }
-    }
-    int r;
+    const char *pos[2] = {NULL, NULL};
+    const cli_opt opts[] = {{"--json", NULL, &o->json},       {"--athlete", &o->athlete, NULL},
+                            {"--date", &o->date, NULL},       {"--since", &o->since, NULL},
+                            {"--pain-24h", &pain24, NULL},    {"--pain", &pain, NULL},
+                            {"--stiffness", &stiff, NULL},    {"--note", &o->note, NULL},
+                            {"--home", &o->home, NULL}};
+    size_t npos;
+    int r = cli_scan(CMD, USAGE, argc, argv, opts, sizeof opts / sizeof *opts, pos, 2, &npos);
+    if (r != CLI_GO)
+        return r;
+    o->verb = pos[0];
+    if (npos == 2 && strcmp(o->verb, "import"))
+        return cli_usage(CMD, "unexpected argument '%s'", pos[1]);
+    o->file = pos[1];
     if ((pain && (r = ccli_parse_score(CMD, "--pain", pain, &o->pain)) != 0) ||
         (pain24 && (r = ccli_parse_score(CMD, "--pain-24h", pain24, &o->pain_24h)) != 0) ||
         (stiff && (r = ccli_parse_score(CMD, "--stiffness", stiff, &o->stiffness)) != 0))
@@ -123,7 +111,7 @@ static int parse(int argc, char **argv, diary_opts *o)
         return cli_usage(CMD, "scores, --note and --date go with 'diary add'");
     if (!list && o->since)
         return cli_usage(CMD, "--since goes with 'diary list'");
-    return 0;
+    return CLI_GO;
 }
 
 static void print_entry(const tendo_diary_entry *e)
@@ -168,8 +156,8 @@ int tendo_cmd_diary(int argc, char **argv)
 {
     diary_opts o;
     int rc = parse(argc, argv, &o);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != CLI_GO)
+        return rc;
     tendo_error e = {0};
     tendo_diary_entry *rows = NULL;
     size_t n = 0;

@@ -65,35 +65,22 @@ typedef struct flags_opts {
 static int parse(int argc, char **argv, flags_opts *o)
 {
     memset(o, 0, sizeof *o);
-    const ccli_opt opts[] = {{"--athlete", &o->athlete},
-                             {"--since", &o->since},
-                             {"--note", &o->note},
-                             {"--home", &o->home}};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return -1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if (!strcmp(a, "--open")) {
-            o->open = 1;
-        } else if (!strcmp(a, "--show-config")) {
-            o->show_config = 1;
-        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
-            if (r != 1)
-                return r;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage(CMD, "unknown option '%s'", a);
-        } else if (!o->ack && !strcmp(a, "ack")) {
-            o->ack = 1;
-        } else if (o->ack && !o->ack_id) {
-            o->ack_id = a;
-        } else {
-            return cli_usage(CMD, "unexpected argument '%s'", a);
-        }
-    }
+    const char *pos[2] = {NULL, NULL};
+    const cli_opt opts[] = {{"--json", NULL, &o->json},
+                            {"--open", NULL, &o->open},
+                            {"--show-config", NULL, &o->show_config},
+                            {"--athlete", &o->athlete, NULL},
+                            {"--since", &o->since, NULL},
+                            {"--note", &o->note, NULL},
+                            {"--home", &o->home, NULL}};
+    size_t npos;
+    int r = cli_scan(CMD, USAGE, argc, argv, opts, sizeof opts / sizeof *opts, pos, 2, &npos);
+    if (r != CLI_GO)
+        return r;
+    if (npos && strcmp(pos[0], "ack"))
+        return cli_usage(CMD, "unexpected argument '%s'", pos[0]);
+    o->ack = npos > 0;
+    o->ack_id = pos[1];
     if (o->ack) {
         if (!o->ack_id)
             return cli_usage(CMD, "ack needs the flag's id (tendo flags ack FLAG_ID --note TEXT)");
@@ -108,7 +95,7 @@ static int parse(int argc, char **argv, flags_opts *o)
         return cli_usage(CMD, "athlete id '%s' is not valid", o->athlete);
     if (o->since && !tendo_catalog_date_ok(o->since))
         return cli_usage(CMD, "--since '%s' is not a date: use YYYY-MM-DD", o->since);
-    return 0;
+    return CLI_GO;
 }
 
 static void show_config(const tendo_tr_config *cfg, int json)
@@ -195,8 +182,8 @@ int tendo_cmd_flags(int argc, char **argv)
 {
     flags_opts o;
     int rc = parse(argc, argv, &o);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    if (rc != CLI_GO)
+        return rc;
     tendo_catalog *c;
     char home[TENDO_CATALOG_PATH_MAX];
     tendo_tr_config cfg;

@@ -205,25 +205,13 @@ int tendo_cmd_load(int argc, char **argv)
 {
     const char *athlete = NULL, *from = NULL, *to = NULL, *home_opt = NULL;
     int csv = 0, json = 0;
-    const ccli_opt opts[] = {
-        {"--athlete", &athlete}, {"--from", &from}, {"--to", &to}, {"--home", &home_opt}};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(USAGE, stdout);
-            return 0;
-        } else if (!strcmp(a, "--csv")) {
-            csv = 1;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if ((r = ccli_match(CMD, argc, argv, &i, opts, sizeof opts / sizeof *opts)) != 0) {
-            if (r != 1)
-                return r;
-        } else {
-            return cli_usage(CMD, "unknown %s '%s'", a[0] == '-' ? "option" : "argument", a);
-        }
-    }
+    const cli_opt opts[] = {{"--csv", NULL, &csv},          {"--json", NULL, &json},
+                            {"--athlete", &athlete, NULL},  {"--from", &from, NULL},
+                            {"--to", &to, NULL},            {"--home", &home_opt, NULL}};
+    size_t npos;
+    int scan = cli_scan(CMD, USAGE, argc, argv, opts, sizeof opts / sizeof *opts, NULL, 0, &npos);
+    if (scan != CLI_GO)
+        return scan;
     if (!athlete)
         return cli_usage(CMD, "--athlete ID is needed");
     if (csv && json)
