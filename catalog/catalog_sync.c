@@ -4,11 +4,13 @@
  */
 #include "tendo_catalog_sync.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "catalog_internal.h"
 #include "tendo_array.h"
+#include "tendo_training.h"
 
 /* Runs a prepared write statement to completion inside a savepoint. */
 static int run_write(tendo_catalog *c, sqlite3_stmt *st, const char *what, tendo_error *err)
@@ -241,4 +243,199 @@ int tendo_catalog_ledger_unerased(tendo_catalog *c, const char *serial, tendo_le
     *out = v;
     *n = len;
     return TENDO_OK;
+}
+
+/* ------------------------------------------------ sessions made by sync */
+
+static int row_to_synced(sqlite3_stmt *st, void *row)
+{
+    tendo_catalog_synced *s = row;
+    cat_column_text(st, 0, s->session_id, sizeof s->session_id);
+    cat_column_text(st, 1, s->path, sizeof s->path);
+    cat_column_text(st, 2, s->athlete_id, sizeof s->athlete_id);
+    cat_column_text(st, 3, s->start_utc, sizeof s->start_utc);
+    s->duration_s = sqlite3_column_double(st, 4);
+    if (sqlite3_column_count(st) > 5) {
+        cat_column_text(st, 5, s->rec.pod_serial, sizeof s->rec.pod_serial);
+        s->rec.pod_session = (uint32_t)sqlite3_column_int64(st, 6);
+        s->rec.crc32 = (uint32_t)sqlite3_column_int64(st, 7);
+        s->rec.bytes = (uint64_t)sqlite3_column_int64(st, 8);
+        snprintf(s->rec.session_id, sizeof s->rec.session_id, "%s", s->session_id);
+        char state[16];
+        cat_column_text(st, 9, state, sizeof state);
+        s->rec.state = state_of(state);
+    }
+    return 0;
+}
+
+#define SYNCED_COLUMNS "s.id, s.path, s.athlete_id, s.start_utc, s.duration_s"
+
+int tendo_catalog_sync_claim(tendo_catalog *c, const char *serial, const char *athlete_id,
+                             tendo_catalog_synced **out, size_t *n, tendo_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    /* The sessions first (to say which), then the update, in one savepoint. */
+    int rc = cat_savepoint(c, err);
+    if (rc)
+        return rc;
+    static const char *const WHO =
+        "FROM sessions s WHERE s.athlete_id IS NULL AND s.source = 'sync' AND s.id IN "
+        "(SELECT session_id FROM sync_ledger WHERE pod_serial = ?1) AND NOT EXISTS "
+        "(SELECT 1 FROM sync_ledger l JOIN pods p ON p.serial = l.pod_serial WHERE "
+        "l.session_id = s.id AND p.athlete_id IS NOT NULL AND p.athlete_id <> ?2)";
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT " SYNCED_COLUMNS " %s ORDER BY s.start_utc, s.id", WHO);
+    sqlite3_stmt *st = cat_prepare(c, sql, err);
+    if (!st) {
+        cat_undo(c);
+        return err ? err->code : TENDO_EINTERNAL;
+    }
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, athlete_id, -1, SQLITE_TRANSIENT);
+    void *rows = NULL;
+    rc = cat_collect(c, st, sizeof(tendo_catalog_synced), row_to_synced, NULL, &rows, n,
+                     "finding a pod's sessions without an athlete", err);
+    if (rc == TENDO_OK && *n) {
+        snprintf(sql, sizeof sql,
+                 "UPDATE sessions SET athlete_id = ?2 WHERE id IN (SELECT s.id %s)", WHO);
+        st = cat_prepare(c, sql, err);
+        if (!st) {
+            rc = err ? err->code : TENDO_EINTERNAL;
+        } else {
+            sqlite3_bind_text(st, 1, serial, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, athlete_id, -1, SQLITE_TRANSIENT);
+            rc = run_write(c, st, "giving a pod's sessions to its athlete", err);
+        }
+    }
+    if (rc == TENDO_OK)
+        rc = cat_release(c, err);
+    else
+        cat_undo(c);
+    if (rc) {
+        free(rows);
+        *n = 0;
+        return rc;
+    }
+    tendo_catalog_synced *v = rows;
+    for (size_t i = 0; i < *n; i++)
+        snprintf(v[i].athlete_id, sizeof v[i].athlete_id, "%s", athlete_id);
+    *out = v;
+    return TENDO_OK;
+}
+
+int tendo_catalog_sync_lone(tendo_catalog *c, const char *side, const char *athlete_id,
+                            tendo_catalog_synced **out, size_t *n, tendo_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = cat_prepare(
+        c,
+        "SELECT " SYNCED_COLUMNS ", l.pod_serial, l.pod_session, l.crc32, l.bytes, l.state "
+        "FROM sessions s JOIN sync_ledger l ON l.session_id = s.id JOIN pods p ON "
+        "p.serial = l.pod_serial WHERE s.source = 'sync' AND p.side = ?1 AND "
+        "s.athlete_id IS ?2 AND (SELECT count(*) FROM sync_ledger k WHERE k.session_id = s.id) "
+        "= 1 ORDER BY s.start_utc, s.id",
+        err);
+    if (!st)
+        return err ? err->code : TENDO_EINTERNAL;
+    sqlite3_bind_text(st, 1, side, -1, SQLITE_TRANSIENT);
+    cat_bind_text_or_null(st, 2, athlete_id);
+    void *rows = NULL;
+    int rc = cat_collect(c, st, sizeof(tendo_catalog_synced), row_to_synced, NULL, &rows, n,
+                         "finding one-pod sessions", err);
+    *out = rows;
+    return rc;
+}
+
+typedef struct old_flag {
+    char id[64], athlete[64], rule[64], date[16];
+} old_flag;
+
+static int row_to_flag(sqlite3_stmt *st, void *row)
+{
+    old_flag *f = row;
+    cat_column_text(st, 0, f->id, sizeof f->id);
+    cat_column_text(st, 1, f->athlete, sizeof f->athlete);
+    cat_column_text(st, 2, f->rule, sizeof f->rule);
+    cat_column_text(st, 3, f->date, sizeof f->date);
+    return 0;
+}
+
+/* Carries the reviews of old_id's flags to the ids the same flags get on
+ * new_id (tendo_tr_flag_id includes the session), and the flags with them:
+ * `tendo add --pending` recomputes them from the new session's summary. */
+static int retire_flags(tendo_catalog *c, const char *old_id, const char *new_id,
+                        tendo_error *err)
+{
+    sqlite3_stmt *sel = cat_prepare(
+        c, "SELECT id, athlete_id, rule, date FROM flags WHERE session_id = ?1", err);
+    if (!sel)
+        return err ? err->code : TENDO_EINTERNAL;
+    sqlite3_bind_text(sel, 1, old_id, -1, SQLITE_TRANSIENT);
+    void *rows = NULL;
+    size_t n = 0;
+    int rc = cat_collect(c, sel, sizeof(old_flag), row_to_flag, NULL, &rows, &n,
+                         "reading a session's flags", err);
+    sqlite3_stmt *rev =
+        rc ? NULL : cat_prepare(c, "UPDATE flag_reviews SET flag_id = ?2 WHERE flag_id = ?1", err);
+    sqlite3_stmt *upd =
+        rc ? NULL : cat_prepare(c, "UPDATE flags SET id = ?2, session_id = ?3 WHERE id = ?1", err);
+    if (rc == TENDO_OK && (!rev || !upd))
+        rc = err ? err->code : TENDO_EINTERNAL;
+    const old_flag *f = rows;
+    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+        char fresh[TENDO_TR_FLAG_ID_LEN];
+        int day = 0;
+        if (tendo_tr_date_parse(f[i].date, &day, NULL) != TENDO_OK)
+            continue; /* a malformed row: dropped with the session's flags */
+        tendo_tr_flag_id(f[i].athlete, f[i].rule, day, new_id, fresh);
+        sqlite3_stmt *two[2] = {rev, upd};
+        for (int k = 0; k < 2 && rc == TENDO_OK; k++) {
+            sqlite3_reset(two[k]);
+            sqlite3_bind_text(two[k], 1, f[i].id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(two[k], 2, fresh, -1, SQLITE_TRANSIENT);
+            if (k == 1)
+                sqlite3_bind_text(two[k], 3, new_id, -1, SQLITE_TRANSIENT);
+            int src = sqlite3_step(two[k]);
+            if (src != SQLITE_DONE)
+                rc = cat_fail(c, src, "carrying a flag's review to the merged session", err);
+        }
+    }
+    sqlite3_finalize(rev);
+    sqlite3_finalize(upd);
+    free(rows);
+    return rc;
+}
+
+int tendo_catalog_session_retire(tendo_catalog *c, const char *old_id, const char *new_id,
+                                 tendo_error *err)
+{
+    int rc = cat_savepoint(c, err);
+    if (rc)
+        return rc;
+    rc = retire_flags(c, old_id, new_id, err);
+    static const char *const MOVES[] = {
+        "UPDATE sync_ledger SET session_id = ?2 WHERE session_id = ?1",
+        "UPDATE capacity_tests SET session_id = ?2 WHERE session_id = ?1",
+        "DELETE FROM flags WHERE session_id = ?1",
+        "DELETE FROM sessions WHERE id = ?1"};
+    for (size_t i = 0; rc == TENDO_OK && i < sizeof MOVES / sizeof *MOVES; i++) {
+        sqlite3_stmt *st = cat_prepare(c, MOVES[i], err);
+        if (!st) {
+            rc = err ? err->code : TENDO_EINTERNAL;
+            break;
+        }
+        sqlite3_bind_text(st, 1, old_id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_bind_parameter_count(st) >= 2)
+            sqlite3_bind_text(st, 2, new_id, -1, SQLITE_TRANSIENT);
+        rc = run_write(c, st, "retiring a merged session", err);
+        if (rc == TENDO_OK && i == 3 && sqlite3_changes(tendo_catalog_db(c)) != 1)
+            rc = tendo_error_set(err, TENDO_ENOINPUT,
+                                 "session %s is not in the catalog: nothing to retire", old_id);
+    }
+    if (rc == TENDO_OK)
+        return cat_release(c, err);
+    cat_undo(c);
+    return rc;
 }

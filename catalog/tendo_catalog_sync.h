@@ -75,6 +75,41 @@ int tendo_catalog_ledger_mark_erased(tendo_catalog *c, const char *serial, uint3
 int tendo_catalog_ledger_unerased(tendo_catalog *c, const char *serial, tendo_ledger_entry **out,
                                   size_t *n, tendo_error *err);
 
+/* --------------------------------------------- sessions made by sync */
+
+/* A session registered by sync, as the merge and claim steps see it. */
+typedef struct tendo_catalog_synced {
+    char session_id[40];
+    char path[TENDO_CATALOG_PATH_MAX];
+    char athlete_id[64]; /* "" when none */
+    char start_utc[40];
+    double duration_s;
+    tendo_ledger_entry rec; /* its one recording (lone sessions) */
+} tendo_catalog_synced;
+
+/* Gives athlete_id every synced session holding a recording of pod serial
+ * that has no athlete yet (sessions synced before the pod was assigned),
+ * unless another pod of that session belongs to someone else. A session
+ * that has an athlete is never changed. *out (malloc'ed, may be NULL when
+ * *n is 0) lists the sessions given; rec is unused. */
+int tendo_catalog_sync_claim(tendo_catalog *c, const char *serial, const char *athlete_id,
+                             tendo_catalog_synced **out, size_t *n, tendo_error *err);
+
+/* The synced sessions made of exactly one recording whose pod is on side
+ * ("left"/"right") and whose athlete is athlete_id ("" : none), oldest
+ * first; *out malloc'ed. A late recording of the other foot merges into
+ * one of them (SYNC.md "A late second pod"). */
+int tendo_catalog_sync_lone(tendo_catalog *c, const char *side, const char *athlete_id,
+                            tendo_catalog_synced **out, size_t *n, tendo_error *err);
+
+/* Inside the caller's transaction, after new_id is registered: moves what
+ * refers to session old_id over to new_id (ledger rows, capacity tests,
+ * flags and their reviews, whose ids include the session: the review is
+ * carried to the id the same flag gets on the new session) and removes
+ * old_id's row. TENDO_ENOINPUT when old_id is not registered. */
+int tendo_catalog_session_retire(tendo_catalog *c, const char *old_id, const char *new_id,
+                                 tendo_error *err);
+
 #ifdef __cplusplus
 }
 #endif

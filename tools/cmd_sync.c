@@ -150,9 +150,19 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc, const
             printf("  %sZ  %5.1f min  %s%s%s  timing ±%.1f ms\n    %s\n", start,
                    f->duration_s / 60.0, f->serial[0], f->npods > 1 ? "+" : "",
                    f->npods > 1 ? f->serial[1] : " (one foot)", f->time_error_us / 1000.0, f->path);
+            if (f->replaced_id[0])
+                printf("    the other foot of session %s, synced earlier: both feet are now in\n"
+                       "    this file, which replaces %s\n",
+                       f->replaced_id, f->replaced_path);
         }
     } else if (rc == TENDO_OK) {
         printf("\nNothing new on the pods: every recording was synced before.\n");
+    }
+    if (r->nclaimed) {
+        printf("\nSynced before the pods had an athlete, now the pods' athlete's:\n");
+        for (size_t i = 0; i < r->nclaimed; i++)
+            printf("  %.19sZ  %s  %s\n", r->claimed[i].start_utc, r->claimed[i].athlete_id,
+                   r->claimed[i].path);
     }
     int problems = 0;
     for (size_t i = 0; i < r->npods; i++)
@@ -162,14 +172,15 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc, const
             printf("  %s: %s\n", r->pods[i].serial[0] ? r->pods[i].serial : r->pods[i].where,
                    r->pods[i].message);
         }
-    if (r->nfiles && r->files[r->nfiles - 1].athlete_id[0])
+    if ((r->nfiles && r->files[r->nfiles - 1].athlete_id[0]) || r->nclaimed)
         printf("\nNext: 'tendo add --pending%s%s' measures the new sessions for the training\n"
                "load and flags ('tendo analyze FILE' for one file's steps).\n",
                home_opt ? " --home " : "", home_opt ? home_opt : "");
     else if (r->nfiles)
         printf("\nNext: 'tendo analyze %s' measures it. The pods belong to no athlete\n"
                "yet: 'tendo athlete add ID --name NAME --mass KG', then 'tendo sync --athlete ID'\n"
-               "files the next runs under them for training load and flags.\n",
+               "gives them this session and files the next runs under them for training load\n"
+               "and flags.\n",
                r->files[r->nfiles - 1].path);
 }
 
@@ -201,6 +212,7 @@ static void print_json(const char *home, const tendo_sync_report *r, double secs
         cJSON_AddNumberToObject(j, "already_synced", p->already);
         cJSON_AddNumberToObject(j, "erased", p->erased);
         cJSON_AddNumberToObject(j, "kept_after_error", p->failed);
+        cJSON_AddNumberToObject(j, "claimed", p->claimed);
         cJSON_AddNumberToObject(j, "bytes", (double)p->bytes);
         cJSON_AddNumberToObject(j, "resumed_bytes", (double)p->resumed);
         cJSON_AddNumberToObject(j, "drift_ppm", p->drift_ppm);
@@ -228,6 +240,13 @@ static void print_json(const char *home, const tendo_sync_report *r, double secs
         cJSON_AddNumberToObject(j, "time_error_us", f->time_error_us);
         cJSON_AddNumberToObject(j, "download_s", f->download_s);
         cJSON_AddNumberToObject(j, "commit_s", f->commit_s);
+        if (f->replaced_id[0]) {
+            cJSON *rep = cJSON_AddObjectToObject(j, "replaces");
+            cJSON_AddStringToObject(rep, "session_id", f->replaced_id);
+            cJSON_AddStringToObject(rep, "path", f->replaced_path);
+        } else {
+            cJSON_AddNullToObject(j, "replaces");
+        }
         cJSON *jp = cJSON_AddArrayToObject(j, "pods");
         for (size_t k = 0; k < f->npods; k++) {
             cJSON *q = cJSON_CreateObject();
@@ -238,6 +257,15 @@ static void print_json(const char *home, const tendo_sync_report *r, double secs
             cJSON_AddItemToArray(jp, q);
         }
         cJSON_AddItemToArray(files, j);
+    }
+    cJSON *claimed = cJSON_AddArrayToObject(o, "claimed");
+    for (size_t i = 0; i < r->nclaimed; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "session_id", r->claimed[i].session_id);
+        cJSON_AddStringToObject(j, "path", r->claimed[i].path);
+        cJSON_AddStringToObject(j, "athlete_id", r->claimed[i].athlete_id);
+        cJSON_AddStringToObject(j, "start_utc", r->claimed[i].start_utc);
+        cJSON_AddItemToArray(claimed, j);
     }
     cli_print_json_line(o);
 }

@@ -337,6 +337,33 @@ static void spool_cleanup(const engine *e, size_t idx)
     closedir(d);
 }
 
+/* Sessions synced before the pod had an athlete become its athlete's
+ * (SYNC.md): without one, `tendo add --pending` has no body mass for them. */
+static int claim_sessions(engine *e, pod_state *p, tendo_error *err)
+{
+    tendo_catalog_synced *got = NULL;
+    size_t n = 0;
+    int rc = tendo_catalog_sync_claim(e->cat, p->out->serial, p->athlete, &got, &n, err);
+    tendo_sync_report *r = e->report;
+    tendo_sync_claim *more =
+        n ? realloc(r->claimed, (r->nclaimed + n) * sizeof *r->claimed) : NULL;
+    if (more)
+        r->claimed = more;
+    for (size_t i = 0; more && i < n; i++) {
+        tendo_sync_claim *c = &r->claimed[r->nclaimed++];
+        snprintf(c->session_id, sizeof c->session_id, "%s", got[i].session_id);
+        snprintf(c->path, sizeof c->path, "%s", got[i].path);
+        snprintf(c->athlete_id, sizeof c->athlete_id, "%s", got[i].athlete_id);
+        snprintf(c->start_utc, sizeof c->start_utc, "%s", got[i].start_utc);
+    }
+    p->out->claimed += (unsigned)n;
+    free(got);
+    if (rc)
+        tendo_error_prefix(err, "giving pod %s's earlier sessions to %s: ", p->out->serial,
+                           p->athlete);
+    return rc;
+}
+
 static const char *side_name(uint8_t side)
 {
     return side == 0 ? "left" : side == 1 ? "right" : "";
@@ -370,6 +397,8 @@ static int prepare_pod(engine *e, size_t idx)
         snprintf(p->athlete, sizeof p->athlete, "%s", known.athlete_id);
         rc = TENDO_OK;
     }
+    if (rc == TENDO_OK && p->athlete[0])
+        rc = claim_sessions(e, p, &err);
     if (rc == TENDO_OK)
         rc = tendo_usb_pod_clock_get(p->usb, &p->clock, &p->point, &err);
     o->clock_unc_us = p->point.unc_us;
@@ -461,7 +490,13 @@ static int prepare_pod(engine *e, size_t idx)
  * identifies them forever (pod serial, pod session id, CRC-32; PROTOCOL.md
  * 2.3), so syncing the same recordings again can never register a second
  * session. Four CRC-32s of the identity with different salts fill 128 bits. */
-static void derive_id(rec *const *m, size_t n, const char *const *serials, char out[40])
+/* What identifies one recording forever (PROTOCOL.md 2.3). */
+typedef struct member {
+    char serial[64];
+    uint32_t id, crc;
+} member;
+
+static void derive_id(const member *mem, size_t n, char out[40])
 {
     uint8_t bytes[16];
     for (unsigned k = 0; k < 4; k++) {
@@ -470,8 +505,8 @@ static void derive_id(rec *const *m, size_t n, const char *const *serials, char 
         uLong c = crc32(0L, (const Bytef *)salt, (uInt)strlen(salt));
         for (size_t i = 0; i < n; i++) {
             char part[128];
-            int len =
-                snprintf(part, sizeof part, "|%s|%u|%08x", serials[i], m[i]->s->id, m[i]->s->crc32);
+            int len = snprintf(part, sizeof part, "|%s|%u|%08x", mem[i].serial, mem[i].id,
+                               mem[i].crc);
             c = crc32(c, (const Bytef *)part, (uInt)len);
         }
         for (unsigned b = 0; b < 4; b++)
@@ -561,9 +596,11 @@ static int download_one(engine *e, rec *r, tendo_writer *w, size_t pod_index, ui
     return rc;
 }
 
-/* Registers the file and its recordings in one transaction. */
+/* Registers the file and its new recordings in one transaction; for a
+ * merge, in the same transaction, retires the one-pod session it replaces
+ * (its ledger row, flags, reviews and capacity tests move to the new one). */
 static int register_file(engine *e, rec *const *m, size_t n, const tendo_sync_file *f,
-                         const char *athlete, tendo_error *err)
+                         const char *athlete, const tendo_catalog_synced *old, tendo_error *err)
 {
     tendo_catalog_session cs;
     memset(&cs, 0, sizeof cs);
@@ -577,6 +614,8 @@ static int register_file(engine *e, rec *const *m, size_t n, const tendo_sync_fi
     if (rc)
         return rc;
     rc = tendo_catalog_session_add(e->cat, &cs, err);
+    if (rc == TENDO_OK && old)
+        rc = tendo_catalog_session_retire(e->cat, old->session_id, f->session_id, err);
     for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
         tendo_ledger_entry le;
         memset(&le, 0, sizeof le);
@@ -594,7 +633,177 @@ static int register_file(engine *e, rec *const *m, size_t n, const tendo_sync_fi
     return rc;
 }
 
-static int file_path(const engine *e, rec *const *m, size_t n, int64_t start_us, char *out,
+/* ------------------------------------------------------------ merging */
+
+/* A late second pod (SYNC.md): the registered one-pod session of the same
+ * athlete whose pod is the other side and whose UTC span overlaps r's most.
+ * 1 and *old filled when there is one (its file present), else 0. */
+static int find_lone_partner(engine *e, const rec *r, int64_t start_us, int64_t end_us,
+                             tendo_catalog_synced *old)
+{
+    const pod_state *p = &e->pods[r->pod];
+    tendo_catalog_synced *c = NULL;
+    size_t n = 0;
+    tendo_error err;
+    tendo_error_clear(&err);
+    if (tendo_catalog_sync_lone(e->cat, p->info.side == 1 ? "left" : "right", p->athlete, &c, &n,
+                                &err) != TENDO_OK)
+        return 0; /* no merge: the recording still gets a file of its own */
+    int64_t best = 0;
+    size_t pick = n;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t0 = 0;
+        if (!strcmp(c[i].rec.pod_serial, p->out->serial) ||
+            tendo_time_parse_iso(c[i].start_utc, &t0, NULL) != TENDO_OK ||
+            access(c[i].path, R_OK) != 0)
+            continue;
+        int64_t t1 = t0 + (int64_t)(c[i].duration_s * 1e6);
+        int64_t lo = t0 > start_us ? t0 : start_us, hi = t1 < end_us ? t1 : end_us;
+        if (hi > lo && hi - lo > best) {
+            best = hi - lo;
+            pick = i;
+        }
+    }
+    if (pick < n)
+        *old = c[pick];
+    free(c);
+    return pick < n;
+}
+
+/* HOME/spool/retire-ID.txt names the file of a one-pod session that a
+ * merge retires. Written before the catalog transaction, removed after
+ * the file: a sync killed between the two finds it and finishes the job
+ * (retire_finish), so the old file never outlives its session. */
+static int retire_marker(const engine *e, const char *id, char *out, size_t cap)
+{
+    return join(out, cap, NULL, "%s/spool/retire-%s.txt", e->home, id);
+}
+
+static int retire_marker_write(const engine *e, const tendo_catalog_synced *old, char *path,
+                               size_t cap, tendo_error *err)
+{
+    char tmp[PATH_MAX + 8];
+    if (retire_marker(e, old->session_id, path, cap) ||
+        join(tmp, sizeof tmp, err, "%s.tmp", path))
+        return tendo_error_set(err, TENDO_EUSAGE, "path too long: %.200s", e->home);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fprintf(f, "tendo-retire 1\n%s\n%s\n", old->session_id, old->path) > 0;
+    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    ok = f && fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        return tendo_error_set(err, TENDO_EIO, "cannot write %s: %s", path, strerror(saved));
+    }
+    return TENDO_OK;
+}
+
+/* Removes the file a committed merge retired; the marker last. */
+static void retire_done(const char *file, const char *marker)
+{
+    unlink(file);
+    unlink(marker);
+}
+
+/* After a crash: markers whose session the catalog no longer holds had
+ * their transaction committed, so their old file goes; the others had not
+ * (the merge is redone from the pod), so only the marker goes. */
+static void retire_finish(engine *e)
+{
+    char dir[PATH_MAX], sessions[PATH_MAX];
+    if (join(dir, sizeof dir, NULL, "%s/spool", e->home) ||
+        join(sessions, sizeof sessions, NULL, "%s/sessions/", e->home))
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char marker[PATH_MAX], id[64] = "", file[PATH_MAX] = "";
+        unsigned version = 0;
+        if (strncmp(de->d_name, "retire-", 7) != 0 ||
+            join(marker, sizeof marker, NULL, "%s/%s", dir, de->d_name))
+            continue;
+        size_t len = strlen(de->d_name);
+        if (len > 4 && !strcmp(de->d_name + len - 4, ".tmp")) {
+            unlink(marker); /* never renamed: its transaction never began */
+            continue;
+        }
+        FILE *f = fopen(marker, "r");
+        if (!f)
+            continue;
+        char head[32] = "";
+        int got = fgets(head, sizeof head, f) && sscanf(head, "tendo-retire %u", &version) == 1 &&
+                  fgets(id, sizeof id, f) && fgets(file, sizeof file, f);
+        fclose(f);
+        id[strcspn(id, "\n")] = '\0';
+        file[strcspn(file, "\n")] = '\0';
+        int gone = got && version == 1 && id[0] && file[0] &&
+                   tendo_catalog_session_exists(e->cat, id, file, NULL) == 0;
+        /* Only a file of tendo's own sessions folder is ever removed. */
+        if (gone && !strncmp(file, sessions, strlen(sessions)) && !strstr(file, "/../"))
+            unlink(file);
+        unlink(marker);
+    }
+    closedir(d);
+}
+
+/* Copies the samples of the old session's pod into the new file: raw
+ * counts, times and status as stored (bit for bit), verified with the rest
+ * at commit. */
+static int copy_pod(tendo_reader *rd, tendo_writer *w, size_t index, uint64_t *samples,
+                    int64_t *first, int64_t *last, tendo_error *err)
+{
+    enum { WINDOW = TENDO_SESSION_CHUNK_ROWS };
+    const tendo_pod_meta *pm = tendo_reader_pod(rd, 0);
+    size_t elem = pm->storage == TENDO_STORE_INT16 ? sizeof(int16_t) : sizeof(float);
+    int64_t total = tendo_reader_sample_count(rd, 0);
+    int64_t *time = malloc(WINDOW * sizeof *time);
+    void *accel = malloc(WINDOW * 3 * elem), *gyro = malloc(WINDOW * 3 * elem);
+    uint8_t *status = malloc(WINDOW);
+    int rc = time && accel && gyro && status ? TENDO_OK
+                                             : tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    for (int64_t at = 0; rc == TENDO_OK && at < total; at += WINDOW) {
+        tendo_block blk = {(size_t)(total - at < WINDOW ? total - at : WINDOW), time, accel,
+                           pm->has_gyro ? gyro : NULL, status};
+        rc = tendo_reader_read_raw(rd, 0, at, &blk, err);
+        if (rc == TENDO_OK)
+            rc = tendo_writer_append(w, index, &blk, err);
+        if (rc == TENDO_OK && at == 0)
+            *first = time[0];
+        if (rc == TENDO_OK)
+            *last = time[blk.n - 1];
+    }
+    *samples = total > 0 ? (uint64_t)total : 0;
+    free(time);
+    free(accel);
+    free(gyro);
+    free(status);
+    return rc;
+}
+
+/* Opens the old session's file and checks it is what the catalog says:
+ * its session id, one pod, the ledger's serial. */
+static int open_old(const tendo_catalog_synced *old, tendo_reader **rd, tendo_error *err)
+{
+    int rc = tendo_reader_open(rd, old->path, err);
+    if (rc)
+        return rc;
+    const tendo_session_meta *meta = tendo_reader_meta(*rd);
+    if (strcmp(meta->session_id, old->session_id) || tendo_reader_pod_count(*rd) != 1 ||
+        strcmp(tendo_reader_pod(*rd, 0)->serial, old->rec.pod_serial) ||
+        tendo_reader_sample_count(*rd, 0) < 1) {
+        tendo_reader_close(*rd);
+        *rd = NULL;
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s is not the one-pod session %s of pod %s the catalog "
+                               "registered",
+                               old->path, old->session_id, old->rec.pod_serial);
+    }
+    return TENDO_OK;
+}
+
+static int file_path(const engine *e, const member *mem, size_t n, int64_t start_us, char *out,
                      size_t cap, tendo_error *err)
 {
     time_t t = (time_t)(start_us / 1000000);
@@ -608,31 +817,66 @@ static int file_path(const engine *e, rec *const *m, size_t n, int64_t start_us,
     char name[256];
     int len = snprintf(name, sizeof name, "%02d%02d%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
     for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof name; i++)
-        len += snprintf(name + len, sizeof name - (size_t)len, "_%s-%u",
-                        e->pods[m[i]->pod].out->serial, m[i]->s->id);
+        len += snprintf(name + len, sizeof name - (size_t)len, "_%s-%u", mem[i].serial,
+                        mem[i].id);
     if (rc == TENDO_OK)
         rc = join(out, cap, err, "%s/%s.h5", dir, name);
     return rc;
 }
 
-/* One session file from one or two recordings (left first). */
-static void write_group(engine *e, rec **m, size_t n)
+/* One session file from one or two new recordings (left first), or, when
+ * old is given, from one new recording and the pod of the registered
+ * one-pod session old (the other foot), which the file then replaces. */
+static void write_group(engine *e, rec **m, size_t n, const tendo_catalog_synced *old)
 {
     tendo_error err;
     tendo_error_clear(&err);
-    const char *serials[2];
+    tendo_reader *rd = NULL;
+    int rc = old ? open_old(old, &rd, &err) : TENDO_OK;
+    if (rc) {
+        /* Not the file the catalog knows: no merge, nothing lost. */
+        tendo_error_clear(&err);
+        old = NULL;
+        rc = TENDO_OK;
+    }
+    /* Slots in file order, left first: a new recording or the old pod. */
+    rec *slot[2] = {NULL, NULL};
+    member mem[2];
+    size_t nslots = n + (old != NULL);
+    size_t old_slot = (size_t)-1;
     int64_t start = INT64_MAX;
-    for (size_t i = 0; i < n; i++) {
-        serials[i] = e->pods[m[i]->pod].out->serial;
-        int64_t s0 = map_one(&m[i]->map, m[i]->s->start_ticks);
+    for (size_t i = 0; i < n; i++)
+        slot[i] = m[i];
+    if (old) {
+        old_slot = e->pods[m[0]->pod].info.side == 1 ? 0 : 1;
+        slot[old_slot] = NULL;
+        slot[1 - old_slot] = m[0];
+        snprintf(mem[old_slot].serial, sizeof mem[old_slot].serial, "%s", old->rec.pod_serial);
+        mem[old_slot].id = old->rec.pod_session;
+        mem[old_slot].crc = old->rec.crc32;
+        tendo_block one = {1, &start, NULL, NULL, NULL};
+        tendo_reader_read_raw(rd, 0, 0, &one, NULL); /* the old pod's first sample */
+    }
+    for (size_t i = 0; i < nslots; i++) {
+        if (!slot[i])
+            continue;
+        snprintf(mem[i].serial, sizeof mem[i].serial, "%s", e->pods[slot[i]->pod].out->serial);
+        mem[i].id = slot[i]->s->id;
+        mem[i].crc = slot[i]->s->crc32;
+        int64_t s0 = map_one(&slot[i]->map, slot[i]->s->start_ticks);
         start = s0 < start ? s0 : start;
     }
     tendo_sync_file f;
     memset(&f, 0, sizeof f);
-    f.npods = n;
+    f.npods = nslots;
     f.start_us = start;
-    derive_id(m, n, serials, f.session_id);
-    int rc = file_path(e, m, n, start, f.path, sizeof f.path, &err);
+    /* A merged file gets the id a sync of both pods together would give. */
+    derive_id(mem, nslots, f.session_id);
+    if (old) {
+        snprintf(f.replaced_id, sizeof f.replaced_id, "%s", old->session_id);
+        snprintf(f.replaced_path, sizeof f.replaced_path, "%s", old->path);
+    }
+    rc = file_path(e, mem, nslots, start, f.path, sizeof f.path, &err);
     const char *athlete = e->pods[m[0]->pod].athlete;
     snprintf(f.athlete_id, sizeof f.athlete_id, "%s", athlete);
     tendo_writer *w = NULL;
@@ -660,41 +904,55 @@ static void write_group(engine *e, rec **m, size_t n)
         rc = tendo_writer_open(&w, f.path, &meta, orphan, &err);
     }
     size_t index[2] = {0, 0};
-    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+    for (size_t i = 0; rc == TENDO_OK && i < nslots; i++) {
         tendo_pod_meta pm;
-        pod_meta_of(&e->pods[m[i]->pod], m[i]->s, &pm);
+        if (slot[i])
+            pod_meta_of(&e->pods[slot[i]->pod], slot[i]->s, &pm);
+        else
+            pm = *tendo_reader_pod(rd, 0);
         rc = tendo_writer_add_pod(w, &pm, &index[i], &err);
     }
     int64_t first = INT64_MAX, last = INT64_MIN;
     size_t failed_member = (size_t)-1;
     double t0 = monotonic_s();
-    for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
-        pod_state *p = &e->pods[m[i]->pod];
-        if (p->dead) {
-            rc = tendo_error_set(&err, TENDO_EUNAVAIL,
-                                 "recording %u of pod %s was not downloaded: the pod stopped "
-                                 "answering earlier in this sync; plug it in again and rerun",
-                                 m[i]->s->id, p->out->serial);
-            failed_member = i;
-            break;
-        }
+    for (size_t i = 0; rc == TENDO_OK && i < nslots; i++) {
         int64_t a = 0, b = 0;
-        rc = download_one(e, m[i], w, index[i], &f.samples[i], &a, &b, &err);
-        if (rc) {
-            failed_member = i;
-            /* A pod that timed out or vanished would only time out again. */
-            if (rc == TENDO_EUNAVAIL)
-                p->dead = 1;
+        if (!slot[i]) {
+            rc = copy_pod(rd, w, index[i], &f.samples[i], &a, &b, &err);
+            if (rc)
+                tendo_error_prefix(&err, "copying %s into the two-pod session: ", old->path);
         } else {
+            pod_state *p = &e->pods[slot[i]->pod];
+            if (p->dead) {
+                rc = tendo_error_set(&err, TENDO_EUNAVAIL,
+                                     "recording %u of pod %s was not downloaded: the pod "
+                                     "stopped answering earlier in this sync; plug it in again "
+                                     "and rerun",
+                                     slot[i]->s->id, p->out->serial);
+                failed_member = i;
+                break;
+            }
+            rc = download_one(e, slot[i], w, index[i], &f.samples[i], &a, &b, &err);
+            if (rc) {
+                failed_member = i;
+                /* A pod that timed out or vanished would only time out again. */
+                if (rc == TENDO_EUNAVAIL)
+                    p->dead = 1;
+            } else {
+                uint64_t end = nominal_end_ticks(slot[i]->s, p->info.tick_hz);
+                double e0 = tendo_pod_clock_error_us(&slot[i]->map, slot[i]->s->start_ticks);
+                double e1 = tendo_pod_clock_error_us(&slot[i]->map, end);
+                double worst = e0 > e1 ? e0 : e1;
+                f.time_error_us = worst > f.time_error_us ? worst : f.time_error_us;
+            }
+        }
+        if (rc == TENDO_OK) {
             first = a < first ? a : first;
             last = b > last ? b : last;
-            uint64_t end = nominal_end_ticks(m[i]->s, p->info.tick_hz);
-            double e0 = tendo_pod_clock_error_us(&m[i]->map, m[i]->s->start_ticks);
-            double e1 = tendo_pod_clock_error_us(&m[i]->map, end);
-            double worst = e0 > e1 ? e0 : e1;
-            f.time_error_us = worst > f.time_error_us ? worst : f.time_error_us;
         }
     }
+    if (rd)
+        tendo_reader_close(rd);
     double t1 = monotonic_s();
     f.download_s = t1 - t0;
     if (rc == TENDO_OK) {
@@ -704,15 +962,23 @@ static void write_group(engine *e, rec **m, size_t n)
         if (rc)
             tendo_error_prefix(&err, "the pods keep their data: ");
     }
+    char marker[PATH_MAX] = "";
+    if (rc == TENDO_OK && old)
+        rc = retire_marker_write(e, old, marker, sizeof marker, &err);
     if (rc == TENDO_OK) {
         f.duration_s = (double)(last - first) / 1e6;
-        rc = register_file(e, m, n, &f, athlete, &err);
-        if (rc) {
-            unlink(f.path); /* not registered: it must not look synced */
+        rc = register_file(e, m, n, &f, athlete, old, &err);
+        if (rc)
             tendo_error_prefix(&err,
                                "%s could not be registered, the pods keep their data: ", f.path);
-        }
     }
+    if (rc && f.path[0] && w == NULL && access(f.path, F_OK) == 0 &&
+        tendo_catalog_session_exists(e->cat, f.session_id, f.path, NULL) == 0)
+        unlink(f.path); /* not registered: it must not look synced */
+    if (rc && marker[0])
+        unlink(marker);
+    if (rc == TENDO_OK && old)
+        retire_done(old->path, marker);
     if (w)
         tendo_writer_abort(w);
     if (rc) {
@@ -732,14 +998,21 @@ static void write_group(engine *e, rec **m, size_t n)
         }
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        pod_state *p = &e->pods[m[i]->pod];
+    for (size_t i = 0; i < nslots; i++) {
+        if (!slot[i]) {
+            snprintf(f.serial[i], sizeof f.serial[i], "%s", old->rec.pod_serial);
+            snprintf(f.side[i], sizeof f.side[i], "%s", i == 0 ? "left" : "right");
+            f.pod_session[i] = old->rec.pod_session;
+            continue;
+        }
+        pod_state *p = &e->pods[slot[i]->pod];
         char spool[PATH_MAX];
-        if (spool_path(e, p->out->serial, m[i]->s->id, spool, sizeof spool, 0, NULL) == TENDO_OK)
+        if (spool_path(e, p->out->serial, slot[i]->s->id, spool, sizeof spool, 0, NULL) ==
+            TENDO_OK)
             unlink(spool);
         snprintf(f.serial[i], sizeof f.serial[i], "%s", p->out->serial);
         snprintf(f.side[i], sizeof f.side[i], "%s", p->out->side);
-        f.pod_session[i] = m[i]->s->id;
+        f.pod_session[i] = slot[i]->s->id;
         p->out->synced++;
     }
     tendo_sync_report *r = e->report;
@@ -828,6 +1101,8 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
         tendo_athlete a;
         rc = tendo_catalog_athlete_get(e.cat, opt->athlete_id, &a, err);
     }
+    if (rc == TENDO_OK)
+        retire_finish(&e);
 
     for (size_t i = 0; rc == TENDO_OK && i < e.npods; i++)
         if (e.pods[i].usb && e.pods[i].out->code == TENDO_OK)
@@ -858,8 +1133,12 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
                 m[0] = m[1];
                 m[1] = t;
             }
-            if (n)
-                write_group(&e, m, n);
+            tendo_catalog_synced old;
+            size_t k = (size_t)(m[0] - e.recs);
+            if (n == 1 && find_lone_partner(&e, m[0], items[k].start_us, items[k].end_us, &old))
+                write_group(&e, m, 1, &old);
+            else if (n)
+                write_group(&e, m, n, NULL);
         }
         for (size_t i = 0; i < e.npods; i++)
             if (e.pods[i].usb && e.pods[i].out->code == TENDO_OK && !e.pods[i].incomplete)
@@ -883,5 +1162,6 @@ void tendo_sync_report_free(tendo_sync_report *report)
 {
     free(report->pods);
     free(report->files);
+    free(report->claimed);
     memset(report, 0, sizeof *report);
 }

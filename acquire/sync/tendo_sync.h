@@ -55,6 +55,7 @@ typedef struct tendo_sync_pod {
     unsigned already;     /* in the ledger from an earlier sync */
     unsigned erased;      /* erased from the pod in this sync */
     unsigned failed;      /* left on the pod because of an error */
+    unsigned claimed;     /* athlete-less sessions of this pod given to its athlete */
     uint64_t bytes;       /* downloaded in this sync */
     uint64_t resumed;     /* of those, taken from the spool of an earlier sync */
     double drift_ppm;     /* the fitted clock drift (0 when nothing was mapped) */
@@ -77,15 +78,31 @@ typedef struct tendo_sync_file {
     uint32_t pod_session[2];
     uint64_t samples[2];
     double time_error_us; /* bound on any sample's UTC error (PROTOCOL.md 5) */
+    /* A late second pod: this file replaced the one-pod session below, whose
+     * recording it holds beside the new one ("" when it replaced nothing). */
+    char replaced_id[40];
+    char replaced_path[4096];
     double download_s;    /* wall time of the downloads (USB, decode, HDF5 append) */
     double commit_s;      /* wall time of the commit (flush, re-read, verify, fsync, rename) */
 } tendo_sync_file;
+
+/* A session synced before its pods had an athlete, given to the pods'
+ * athlete in this sync (the catalog's sessions.athlete_id; the file keeps
+ * the athlete_id it was written with: SYNC.md). */
+typedef struct tendo_sync_claim {
+    char session_id[40];
+    char path[4096];
+    char athlete_id[64];
+    char start_utc[40];
+} tendo_sync_claim;
 
 typedef struct tendo_sync_report {
     size_t npods;
     tendo_sync_pod *pods;
     size_t nfiles;
     tendo_sync_file *files;
+    size_t nclaimed;
+    tendo_sync_claim *claimed;
 } tendo_sync_report;
 
 /* Runs a sync. Returns TENDO_OK when every attached pod was synced;

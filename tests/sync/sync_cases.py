@@ -450,6 +450,306 @@ def case_kill_loop():
     check(not glob.glob(os.path.join(home, "spool", "*", "session-*")), "spools removed")
 
 
+def sessions_by_id(home):
+    db = sqlite3.connect(os.path.join(home, "catalog.sqlite"))
+    rows = db.execute("SELECT id, path, athlete_id, summary_json IS NOT NULL FROM sessions "
+                      "ORDER BY start_utc").fetchall()
+    db.close()
+    return {r[0]: {"path": r[1], "athlete": r[2], "summary": bool(r[3])} for r in rows}
+
+
+def case_claim():
+    """Synced before the pods had an athlete: `tendo add --pending` cannot
+    measure the session (no body mass) and says how to fix it; assigning the
+    pods later (`tendo sync --athlete ID`, nothing new to download) gives the
+    session to that athlete, says so, and `tendo add --pending` completes it.
+    A session that has an athlete is never given to another."""
+    d = workdir("claim")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=500, seed=131)
+    home = os.path.join(d, "home")
+    state = os.path.join(d, "state")
+    os.makedirs(state)
+    pods = [("LC", "left", [r]), ("RC", "right", [r])]
+    rc, obj, err = sync(home, pods, state=state)
+    check(rc == 0 and obj and len(obj["files"]) == 1, "first sync: %d %s" % (rc, err))
+    check(obj and obj["claimed"] == [], "nothing claimed without an athlete")
+    sess = sessions_by_id(home)
+    check(len(sess) == 1 and all(s["athlete"] is None for s in sess.values()),
+          "registered without an athlete: %s" % sess)
+    p = subprocess.run([TENDO, "add", "--pending", "--home", home], capture_output=True,
+                       text=True)
+    check(p.returncode == 64 and "no athlete" in p.stderr and "--athlete" in p.stderr,
+          "add --pending cannot measure it and says how to fix it: %d %s"
+          % (p.returncode, p.stderr))
+    for who, mass in (("anna", "61"), ("bob", "80")):
+        p = subprocess.run([TENDO, "athlete", "add", who, "--name", who, "--mass", mass,
+                            "--home", home], capture_output=True, text=True)
+        check(p.returncode == 0, "athlete add %s: %s" % (who, p.stderr))
+    # the pods are assigned later; nothing new on them
+    p = run(pods, [TENDO, "sync", "--home", home, "--athlete", "anna"], state=state)
+    check(p.returncode == 0, "sync --athlete anna: %d %s" % (p.returncode, p.stderr))
+    check("now the pods' athlete's" in p.stdout and "anna" in p.stdout and
+          "tendo add --pending" in p.stdout, "the summary says so: %s" % p.stdout)
+    sess = sessions_by_id(home)
+    check(all(s["athlete"] == "anna" and not s["summary"] for s in sess.values()),
+          "the session is anna's, still pending: %s" % sess)
+    # a second sync claims nothing more; another athlete never takes it
+    rc, obj, err = sync(home, pods, extra=["--athlete", "bob"], state=state)
+    check(rc == 0 and obj and obj["claimed"] == [] and not obj["files"],
+          "sync --athlete bob claims nothing: %s %s" % (obj and obj["claimed"], err))
+    check(all(s["athlete"] == "anna" for s in sessions_by_id(home).values()),
+          "never reassigned to bob")
+    p = subprocess.run([TENDO, "add", "--pending", "--home", home, "--json"],
+                       capture_output=True, text=True)
+    outs = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    done = [o for o in outs if o.get("file")]
+    check(p.returncode == 0 and len(done) == 1 and done[0]["completed"] and
+          done[0]["athlete"] == "anna", "add --pending completes it: %d %s %s"
+          % (p.returncode, outs, p.stderr))
+    check(all(s["summary"] for s in sessions_by_id(home).values()), "summary stored")
+    check_home(home, [[("LC", "left", r), ("RC", "right", r)]])
+
+
+def case_claim_json():
+    """--json reports what was claimed, per pod and per session."""
+    d = workdir("claimjson")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=500, seed=132)
+    home = os.path.join(d, "home")
+    state = os.path.join(d, "state")
+    os.makedirs(state)
+    pods = [("LJ", "left", [r])]
+    rc, obj, err = sync(home, pods, extra=["--keep"], state=state)
+    check(rc == 0, "first sync: %d %s" % (rc, err))
+    subprocess.run([TENDO, "athlete", "add", "cy", "--name", "Cy", "--mass", "70", "--home",
+                    home], check=True, capture_output=True)
+    rc, obj, err = sync(home, pods, extra=["--athlete", "cy"], state=state)
+    check(rc == 0 and obj, "sync --athlete cy: %d %s" % (rc, err))
+    sid = list(sessions_by_id(home))[0]
+    check(obj and [c["session_id"] for c in obj["claimed"]] == [sid] and
+          obj["claimed"][0]["athlete_id"] == "cy" and obj["pods"][0]["claimed"] == 1 and
+          obj["pods"][0]["erased"] == 1, "claimed in --json: %s" % (obj and obj["claimed"]))
+
+
+def late_pod_home(d, name, first, second, athlete=None):
+    """Syncs pod `first`, then, separately, pod `second` (same run) into
+    HOME d/name: (home, state, first sync's JSON, second sync's JSON)."""
+    home = os.path.join(d, name)
+    state = os.path.join(d, name + "-state")
+    os.makedirs(state)
+    extra = []
+    if athlete:
+        subprocess.run([TENDO, "athlete", "add", athlete, "--name", athlete, "--mass", "60",
+                        "--home", home], check=True, capture_output=True)
+        extra = ["--athlete", athlete]
+    out = []
+    for pods in ([first], [second]):
+        rc, obj, err = sync(home, pods, extra=extra, state=state)
+        check(rc == 0 and obj and len(obj["files"]) == 1, "%s: sync of %s: %d %s"
+              % (name, pods[0][0], rc, err))
+        out.append(obj)
+        if athlete and len(out) == 1:
+            p = subprocess.run([TENDO, "add", "--pending", "--home", home], capture_output=True,
+                               text=True)
+            check(p.returncode == 0, "add --pending of the one-pod session: %s" % p.stderr)
+    return home, state, out[0], out[1]
+
+
+def case_late_pod():
+    """The left pod synced today, the right one tomorrow: one two-pod session
+    in the end, with the id and the file a sync of both together gives, the
+    one-pod session retired (its file gone, its ledger row moved), pending for
+    `tendo add --pending`; a rerun creates nothing. Both orders, with and
+    without an athlete."""
+    d = workdir("late")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=500, seed=141)
+    left, right = ("LL", "left", [r]), ("RL", "right", [r])
+    # reference: both pods in one sync
+    ref = os.path.join(d, "together")
+    rc, obj, err = sync(ref, [left, right])
+    check(rc == 0 and obj and len(obj["files"]) == 1, "together: %d %s" % (rc, err))
+    ref_id = obj["files"][0]["session_id"] if obj and obj["files"] else None
+    ref_name = os.path.basename(obj["files"][0]["path"]) if obj and obj["files"] else None
+    for name, first, second, athlete in (("lr-anna", left, right, "anna"),
+                                         ("rl-none", right, left, None)):
+        home, state, one, two = late_pod_home(d, name, first, second, athlete)
+        if not (one and two and one["files"] and two["files"]):
+            continue
+        old = one["files"][0]
+        new = two["files"][0]
+        check(new["replaces"] and new["replaces"]["session_id"] == old["session_id"] and
+              new["replaces"]["path"] == old["path"], "%s: replaces %s" % (name, new["replaces"]))
+        check(new["session_id"] == ref_id, "%s: the id of a sync of both together (%s, %s)"
+              % (name, new["session_id"], ref_id))
+        check(os.path.basename(new["path"]) == ref_name, "%s: file name %s" % (name, new["path"]))
+        check(not os.path.exists(old["path"]), "%s: the one-pod file is gone" % name)
+        check([p["side"] for p in new["pods"]] == ["left", "right"], "%s: left first" % name)
+        check_home(home, [[("LL", "left", r), ("RL", "right", r)]])
+        sess = sessions_by_id(home)
+        check(list(sess) == [new["session_id"]] and not sess[new["session_id"]]["summary"] and
+              sess[new["session_id"]]["athlete"] == athlete,
+              "%s: one session, pending, athlete %s: %s" % (name, athlete, sess))
+        with h5py.File(new["path"], "r") as f:
+            check(f.attrs["athlete_id"] == (athlete or ""), "%s: file's athlete" % name)
+            check("analysis" not in f, "%s: no one-pod /analysis carried over" % name)
+        v = subprocess.run([TENDO, "inspect", new["path"]], capture_output=True, text=True)
+        check(v.returncode == 0, "%s: inspect: %s" % (name, v.stderr))
+        check(not glob.glob(os.path.join(home, "spool", "retire-*")), "%s: no marker" % name)
+        # rerun with both pods: nothing new, nothing doubled
+        rc, obj, err = sync(home, [left, right], state=state)
+        check(rc == 0 and obj and not obj["files"], "%s: rerun creates nothing: %s"
+              % (name, obj and obj["files"]))
+        check_home(home, [[("LL", "left", r), ("RL", "right", r)]])
+        if athlete:
+            p = subprocess.run([TENDO, "add", "--pending", "--home", home, "--json"],
+                               capture_output=True, text=True)
+            check(p.returncode == 0 and '"completed":true' in p.stdout.replace(" ", ""),
+                  "%s: add --pending completes the two-pod session: %s %s"
+                  % (name, p.stdout, p.stderr))
+
+
+def case_late_pod_no_merge():
+    """No merge across athletes, or into a run that does not overlap: the
+    second pod's recording gets its own file."""
+    d = workdir("late-no")
+    a = simulate(os.path.join(d, "a.h5"), 0.5, rate=500, seed=151, hours_ago=8)
+    b = simulate(os.path.join(d, "b.h5"), 0.5, rate=500, seed=152, hours_ago=4)
+    home = os.path.join(d, "home")
+    state = os.path.join(d, "state")
+    os.makedirs(state)
+    rc, obj, err = sync(home, [("LN", "left", [a])], state=state)
+    check(rc == 0, "left: %d %s" % (rc, err))
+    rc, obj, err = sync(home, [("RN", "right", [b])], state=state)
+    check(rc == 0 and obj and obj["files"] and obj["files"][0]["replaces"] is None,
+          "another run is not merged: %s" % (obj and obj["files"]))
+    subprocess.run([TENDO, "athlete", "add", "zoe", "--name", "Z", "--mass", "55", "--home",
+                    home], check=True, capture_output=True)
+    rc, obj, err = sync(home, [("RZ", "right", [a])], extra=["--athlete", "zoe"], state=state)
+    check(rc == 0 and obj and obj["files"] and obj["files"][0]["replaces"] is None,
+          "zoe's pod is not merged into a session without athlete: %s" % (obj and obj["files"]))
+    check(len(sessions_by_id(home)) == 3, "three one-pod sessions")
+
+
+def case_late_pod_kill():
+    """SIGKILL the merging sync at random points, each round from the same
+    start (the left pod synced alone): after the kill the catalog holds
+    either the one-pod session or the two-pod one (never both, never
+    neither), every registered file is there and passes inspect; the next
+    sync then ends with one two-pod session, bit-exact, no one-pod file
+    left, no marker, the pods empty."""
+    d = workdir("late-kill")
+    r = simulate(os.path.join(d, "r.h5"), 2, rate=1000, seed=161)
+    base, base_state = os.path.join(d, "base"), os.path.join(d, "base-state")
+    os.makedirs(base_state)
+    left, right = ("LX", "left", [r]), ("RX", "right", [r])
+    rc, obj, err = sync(base, [left], state=base_state)
+    check(rc == 0 and obj and obj["files"], "left alone: %d %s" % (rc, err))
+    old_id = obj["files"][0]["session_id"] if obj and obj["files"] else ""
+
+    def fresh(name):
+        home, state = os.path.join(d, name), os.path.join(d, name + "-state")
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.copytree(base, home)
+        shutil.copytree(base_state, state)
+        # the catalog holds absolute paths: the copy's session file is moved
+        # to where the catalog says it is by a symlink-free rewrite
+        db = sqlite3.connect(os.path.join(home, "catalog.sqlite"))
+        db.execute("UPDATE sessions SET path = replace(path, ?, ?)", (base, home))
+        db.commit()
+        db.close()
+        return home, state
+
+    # how long an uninterrupted merge takes, to spread the kills over it
+    home, state = fresh("timing")
+    t0 = time.time()
+    rc, obj, err = sync(home, [right], state=state)
+    span = time.time() - t0
+    check(rc == 0 and obj and obj["files"] and obj["files"][0]["replaces"],
+          "the merge: %d %s" % (rc, err))
+    merged = obj["files"][0]["path"] if obj and obj["files"] else ""
+    old_path = sessions_by_id(base)[old_id]["path"] if old_id else ""
+    rnd = random.Random(int(os.environ.get("TENDO_KILL_SEED", "11")))
+    seen = set()
+    # Kill at a random time, or the moment a step of the merge shows: the
+    # two-pod file under its final name (before the catalog), the retire
+    # marker (just before the transaction), the one-pod file gone (after it).
+    triggers = ["time", "renamed", "marker", "old-gone"]
+    for i in range(int(os.environ.get("TENDO_KILL_ROUNDS", "8"))):
+        home, state = fresh("round")
+        trig = triggers[i % len(triggers)]
+        delay = rnd.uniform(0.05, 1.0) * span
+        pidfile = os.path.join(d, "round.pid")
+        if os.path.exists(pidfile):
+            os.unlink(pidfile)
+        script = '"$0" sync --home "$1" >/dev/null 2>&1 & echo $! > "$2"; wait $!; echo "exit $?"'
+        proc = subprocess.Popen(podsim_args([right], state=state) +
+                                ["sh", "-c", script, TENDO, home, pidfile],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        while not os.path.exists(pidfile) and proc.poll() is None:
+            time.sleep(0.001)
+        pid = None
+        while pid is None and proc.poll() is None:
+            try:
+                pid = int(open(pidfile).read())
+            except (OSError, ValueError):
+                time.sleep(0.001)
+        t_start = time.time()
+        cases = {"renamed": lambda: os.path.exists(merged.replace("/timing/", "/round/")),
+                 "marker": lambda: os.path.exists(os.path.join(home, "spool",
+                                                               "retire-%s.txt" % old_id)),
+                 "old-gone": lambda: not os.path.exists(old_path.replace("/base/", "/round/"))}
+        while proc.poll() is None and pid:
+            if (cases[trig]() if trig in cases else time.time() - t_start >= delay):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                break
+            time.sleep(0.0005)
+        out, _ = proc.communicate(timeout=300)
+        sess = sessions_by_id(home)
+        _, ledger, ok = catalog(home)
+        check(ok == "ok", "round %d: integrity_check %s" % (i, ok))
+        two = [s for s in sess if s != old_id]
+        if old_id in sess:
+            st = "old"
+            check(not two, "round %d: old and new registered together: %s" % (i, sess))
+            check(not any(row[0] == "RX" for row in ledger), "round %d: RX in the ledger" % i)
+        else:
+            st = "new"
+            check(len(two) == 1, "round %d: neither session registered: %s" % (i, sess))
+            check(all(row[4] == two[0] for row in ledger), "round %d: ledger moved" % i)
+        files = glob.glob(os.path.join(home, "sessions", "**", "*.h5"), recursive=True)
+        extra = len(files) - len(sess)
+        seen.add("%s+%d" % (st, extra))
+        for sid, s in sess.items():
+            check(os.path.exists(s["path"]), "round %d: registered %s is missing" % (i, s["path"]))
+        for path in files:
+            v = subprocess.run([TENDO, "inspect", path], capture_output=True, text=True)
+            check(v.returncode == 0, "round %d: %s fails inspect: %s" % (i, path, v.stderr))
+        print("round %d: killed at %s (%s): %s state, %d unregistered file(s)"
+              % (i, trig if trig != "time" else "%.2f of %.2f s" % (delay, span), out.strip(),
+                 st, extra))
+        rc, obj, err = sync(home, [left, right], state=state)
+        check(rc == 0, "round %d: the sync after the kill completes: %d %s" % (i, rc, err))
+        check_home(home, [[("LX", "left", r), ("RX", "right", r)]])
+        check(not glob.glob(os.path.join(home, "spool", "retire-*")),
+              "round %d: no retire marker left" % i)
+        check(pod_sessions([left, right], state) == {"LX": 0, "RX": 0},
+              "round %d: pods empty at the end" % i)
+    # A kill after the transaction and before the one-pod file went: the
+    # marker remains, and the next sync removes the file it names.
+    home = os.path.join(d, "timing")
+    shutil.copy(os.path.join(base, os.path.relpath(old_path, base)), old_path.replace("/base/", "/timing/"))
+    with open(os.path.join(home, "spool", "retire-%s.txt" % old_id), "w") as f:
+        f.write("tendo-retire 1\n%s\n%s\n" % (old_id, old_path.replace("/base/", "/timing/")))
+    rc, obj, err = sync(home, [left, right], state=os.path.join(d, "timing-state"))
+    check(rc == 0, "sync after a kill past the transaction: %d %s" % (rc, err))
+    check_home(home, [[("LX", "left", r), ("RX", "right", r)]])
+    check(not glob.glob(os.path.join(home, "spool", "retire-*")), "marker done")
+    print("states seen after the kills:", sorted(seen))
+
+
 # Faults the sync must recover from within the same run, and faults after
 # which it may stop with a clear error (the next sync completes).
 RECOVER = ["crc@0.5", "drop@0.5", "dup@0.5", "reorder@0.5", "length@0.5", "stall@0.3,for=1s",

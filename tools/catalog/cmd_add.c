@@ -135,6 +135,12 @@ static int complete(tendo_catalog *c, const tendo_catalog_session *reg, const ch
                     added *ad, outcome *out, tendo_error *e)
 {
     tendo_athlete a;
+    if (!reg->athlete_id[0] && !who[0])
+        return tendo_error_set(e, TENDO_EUSAGE,
+                               "%s has no athlete, so no body mass to measure it with: "
+                               "'tendo sync --athlete ID' with its pods plugged in gives their "
+                               "sessions to ID (or 'tendo add %s --athlete ID')",
+                               reg->path, reg->path);
     int rc = tendo_catalog_athlete_get(c, reg->athlete_id[0] ? reg->athlete_id : who, &a, e);
     if (rc != TENDO_OK)
         return rc;
