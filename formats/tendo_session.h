@@ -3,12 +3,19 @@
  * streaming reader and validator. Layout: formats/SESSION.md.
  *
  * Writing is crash-safe: tendo_writer_open() creates a hidden temporary file
- * beside the final name; tendo_writer_commit() flushes it, re-reads every
- * sample to check counts and CRC-32s against what was appended, fsyncs, and
- * only then renames it into place. A reader never sees half a file.
+ * beside the final name; tendo_writer_commit() flushes it, checks it against
+ * what was appended (sample counts, every stored chunk read back raw against
+ * the CRC-32 of the chunk as compressed and verified, each dataset's first
+ * chunk decoded by HDF5), fsyncs, and only then renames it into place. A
+ * reader never sees half a file.
  *
- * Memory stays flat: the writer buffers at most one chunk per dataset and
- * the reader reads whatever window the caller asks for.
+ * The writer compresses chunks on worker threads (TENDO_WRITER_THREADS, else
+ * the online CPUs, at most 4; formats/SESSION.md) and makes every HDF5 call
+ * on the caller's thread: one writer is used by one thread at a time.
+ *
+ * Memory stays flat: the writer holds one chunk per dataset being filled
+ * plus at most workers + 2 being compressed, and the reader reads whatever
+ * window the caller asks for.
  *
  * Errors follow common/tendo_error.h. Bad files give TENDO_EDATA (exit 65)
  * with the file, dataset and sample index in the message.

@@ -1,0 +1,83 @@
+/*
+ * chunk_pool.h — the filter pipeline of a session dataset (HDF5's shuffle,
+ * then deflate) done outside HDF5, on a small pool of worker threads, so the
+ * writer can compress chunks on several cores and store them as they are
+ * with H5Dwrite_chunk. The datasets still declare shuffle + deflate: any
+ * HDF5 reader decodes the chunks as if HDF5 had compressed them.
+ *
+ * Workers never call HDF5 (Debian's HDF5 is not thread-safe); they only
+ * shuffle, deflate, inflate their own output back to check it, and CRC-32.
+ * Jobs are independent; the caller decides the order in which finished
+ * chunks are stored, so the output does not depend on the thread count.
+ */
+#ifndef TENDO_CHUNK_POOL_H
+#define TENDO_CHUNK_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A byte plane at or above this order-0 entropy (bits per byte) is stored
+ * uncompressed inside the deflate stream: Huffman coding could save at most
+ * 1 - 7.5/8 = 6% of it (Shannon 1948), and deflate level 1 spends ~40 MB/s
+ * of a core to find 3-12% on the noisy low bytes of IMU samples, while the
+ * high bytes (4-5 bits) compress 7-11x at ~200 MB/s (bench_chunk_codec,
+ * formats/SESSION.md). */
+#define TENDO_CHUNK_STORE_BITS 7.5
+
+/* Upper bound on worker threads (and on TENDO_WRITER_THREADS). */
+#define TENDO_CHUNK_MAX_WORKERS 16
+
+/* One chunk to encode. The submitter fills the inputs and out/out_cap
+ * (at least tendo_chunk_out_bound(in_bytes)); the worker fills the results. */
+typedef struct tendo_chunk_job {
+    /* inputs */
+    const unsigned char *in; /* the whole chunk, padding included */
+    size_t in_bytes;         /* bytes of the whole chunk */
+    size_t valid_bytes;      /* leading bytes that hold samples (CRC'd) */
+    size_t elem;             /* element size for the shuffle (1: no shuffle) */
+    int level;               /* zlib level */
+    int strategy;            /* zlib strategy (Z_DEFAULT_STRATEGY, Z_RLE, ...) */
+    int by_plane;            /* 1: each shuffled byte plane whose order-0 entropy is
+                                at least TENDO_CHUNK_STORE_BITS is stored (deflate
+                                level 0), the others use level/strategy */
+    unsigned char *out;
+    size_t out_cap;
+    /* results */
+    size_t out_len;          /* bytes of the deflate stream in out */
+    uint32_t valid_crc;      /* CRC-32 of in[0, valid_bytes) */
+    uint32_t out_crc;        /* CRC-32 of out[0, out_len) */
+    int rc;                  /* 0 ok, -1 out of memory, -2 zlib failed,
+                                -3 the stream did not inflate back to the input */
+    /* private to the pool */
+    int done_;
+    struct tendo_chunk_job *next_;
+} tendo_chunk_job;
+
+typedef struct tendo_chunk_pool tendo_chunk_pool;
+
+/* Bytes of out that any chunk of in_bytes needs (zlib's deflateBound). */
+size_t tendo_chunk_out_bound(size_t in_bytes);
+
+/* Worker count: TENDO_WRITER_THREADS if set (1..TENDO_CHUNK_MAX_WORKERS),
+ * else the online CPUs, at most 4. */
+int tendo_chunk_workers_default(void);
+
+/* Starts workers threads. Returns NULL if no thread could be started. */
+tendo_chunk_pool *tendo_chunk_pool_start(int workers);
+int tendo_chunk_pool_workers(const tendo_chunk_pool *pool);
+/* Queues a job; it runs on the first free worker. */
+void tendo_chunk_pool_submit(tendo_chunk_pool *pool, tendo_chunk_job *job);
+/* Blocks until job (submitted before) is finished; returns job->rc. */
+int tendo_chunk_pool_wait(tendo_chunk_pool *pool, tendo_chunk_job *job);
+/* Finishes every queued job, stops and frees the pool. NULL is allowed. */
+void tendo_chunk_pool_stop(tendo_chunk_pool *pool);
+
+/* The work of one job on the calling thread (what a worker runs).
+ * The scratch buffer (2 × in_bytes) is grown with realloc when short. */
+int tendo_chunk_encode(tendo_chunk_job *job, unsigned char **scratch, size_t *scratch_cap);
+
+/* HDF5's shuffle filter (H5Zshuffle.c's layout): byte j of element i goes
+ * to j × (n / elem) + i; a remainder of n % elem bytes stays at the end. */
+void tendo_chunk_shuffle(const unsigned char *in, unsigned char *out, size_t n, size_t elem);
+
+#endif
