@@ -572,10 +572,11 @@ static int bias_estimate(const tendo_an_session *s, int pod, double *x)
 static void bias_correct(tendo_an_stride *st, const double *x)
 {
     const tendo_an_drift *d = &st->drift;
-    double ya[3], pos[3], u[3], rb[3];
+    double ya[3], yg[3], pos[3], u[3], rb[3];
     mat3_vec_f(d->qa, x, ya);
+    mat3_vec_f(d->qg, x + 3, yg); /* the gyro bias' share (0.5; left in before) */
     for (int k = 0; k < 3; k++)
-        pos[k] = d->pos[k] - ya[k];
+        pos[k] = d->pos[k] - ya[k] - yg[k];
     mat3_vec_f(d->r0, x, rb);
     for (int k = 0; k < 3; k++)
         u[k] = -rb[k];

@@ -35,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.4"
+#define TENDO_AN_VERSION "tendo-analysis 0.5"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
@@ -117,6 +117,7 @@ typedef struct tendo_an_drift {
     float ma[9];    /* ∂v_end/∂b = ∫ (R(t) - R(0)) dt, s (row-major) */
     float mg[9];    /* ∂v_end/∂(gyro bias) = -∫ [f(t)×] ∫₀ᵗ R ds dt, m/s per rad/s */
     float qa[9];    /* ∂(displacement)/∂b before the start-attitude term = ∫ (T/2 - t) R(t) dt, s² */
+    float qg[9];    /* ∂(displacement)/∂(gyro bias) = -∫ (T/2 - t) [f(t)×] ∫₀ᵗ R ds dt, m per rad/s */
     float r0[9];    /* starting attitude, world = r0 · foot */
     float pos[3];   /* de-drifted displacement, world, m */
     float g;        /* local gravity |a0|, m/s² */

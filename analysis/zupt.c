@@ -79,7 +79,8 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
     double T = (double)(n - 1) * dt;
     /* Accelerometer-bias sensitivities (see tendo_an_drift) with the
      * trapezoidal weights of ∫ (·) dt and ∫ (T/2 - t)(·) dt. */
-    double R[9], R0[9], Rc[9], K[9] = {0}, ma[9] = {0}, qa[9] = {0}, mg[9] = {0}, vc[3] = {0};
+    double R[9], R0[9], Rc[9], K[9] = {0}, ma[9] = {0}, qa[9] = {0}, mg[9] = {0}, qg[9] = {0};
+    double vc[3] = {0};
     size_t ic = 0, step = fs_hz > 200 ? (size_t)(fs_hz / 200) : 1, since = 0;
     quat_matrix(q, R);
     memcpy(R0, R, sizeof R0);
@@ -159,12 +160,16 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
                 qa[k] += h * (T / 2 - tm) * rm;
             }
             /* gyro bias ω_b tilts the attitude by δθ(t) = K(t) ω_b, which
-             * turns the specific force f: error δθ × f = -[f×] K ω_b */
+             * turns the specific force f: error δθ × f = -[f×] K ω_b; in
+             * the de-drifted displacement with the weight (T/2 - t), as
+             * for the accelerometer bias (0.5) */
             for (int col = 0; col < 3; col++) {
                 double kc[3] = {Km[col], Km[3 + col], Km[6 + col]}, fx[3];
                 an_cross(F, kc, fx);
-                for (int r = 0; r < 3; r++)
+                for (int r = 0; r < 3; r++) {
                     mg[3 * r + col] -= fx[r];
+                    qg[3 * r + col] -= (T / 2 - tm) * fx[r];
+                }
             }
             memcpy(Rc, R, sizeof Rc);
             vc[0] = vx, vc[1] = vy, vc[2] = vz;
@@ -183,6 +188,7 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
             drift->qa[k] = (float)qa[k];
             drift->mg[k] = (float)mg[k];
             drift->r0[k] = (float)R0[k];
+            drift->qg[k] = (float)qg[k];
         }
         for (int k = 0; k < 3; k++) {
             drift->v_end[k] = (float)v[k];

@@ -16,7 +16,8 @@
  * The simulator is a test instrument, not a target: the analysis follows
  * published methods (analysis/MODELS.md) and nothing in it is fitted here.
  *
- * Usage: test_an_sim_run [--verbose[=2]] [RATE SPEED STRIKE [SEED]]
+ * Usage: test_an_sim_run [--verbose[=2]] [RATE SPEED STRIKE [SEED [GRADE]]]
+ * (a GRADE other than 0 runs up it, walks, and runs down again)
  */
 #include <math.h>
 #include <stdio.h>
@@ -266,14 +267,27 @@ static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
 static void run_cond(const cond *c, uint64_t seed)
 {
     char json[1024];
-    snprintf(json, sizeof json,
-             "{\"segments\":[{\"kind\":\"rest\",\"duration_s\":8},"
-             "{\"kind\":\"walk\",\"duration_s\":16,\"speed_mps\":1.4},"
-             "{\"kind\":\"run\",\"duration_s\":40,\"speed_mps\":%g,\"grade\":%g,"
-             "\"footstrike\":\"%s\"},"
-             "{\"kind\":\"walk\",\"duration_s\":12,\"speed_mps\":1.3},"
-             "{\"kind\":\"rest\",\"duration_s\":8}]}",
-             c->speed, c->grade, c->strike);
+    if (c->grade != 0) /* hilly: up, a walk break at the top, down */
+        snprintf(json, sizeof json,
+                 "{\"segments\":[{\"kind\":\"rest\",\"duration_s\":8},"
+                 "{\"kind\":\"walk\",\"duration_s\":16,\"speed_mps\":1.4},"
+                 "{\"kind\":\"run\",\"duration_s\":25,\"speed_mps\":%g,\"grade\":%g,"
+                 "\"footstrike\":\"%s\"},"
+                 "{\"kind\":\"walk\",\"duration_s\":10,\"speed_mps\":1.3},"
+                 "{\"kind\":\"run\",\"duration_s\":25,\"speed_mps\":%g,\"grade\":%g,"
+                 "\"footstrike\":\"%s\"},"
+                 "{\"kind\":\"walk\",\"duration_s\":12,\"speed_mps\":1.3},"
+                 "{\"kind\":\"rest\",\"duration_s\":8}]}",
+                 c->speed, c->grade, c->strike, c->speed, -c->grade, c->strike);
+    else
+        snprintf(json, sizeof json,
+                 "{\"segments\":[{\"kind\":\"rest\",\"duration_s\":8},"
+                 "{\"kind\":\"walk\",\"duration_s\":16,\"speed_mps\":1.4},"
+                 "{\"kind\":\"run\",\"duration_s\":40,\"speed_mps\":%g,\"grade\":%g,"
+                 "\"footstrike\":\"%s\"},"
+                 "{\"kind\":\"walk\",\"duration_s\":12,\"speed_mps\":1.3},"
+                 "{\"kind\":\"rest\",\"duration_s\":8}]}",
+                 c->speed, c->grade, c->strike);
     tendo_sim_profile prof;
     tendo_error err = {0};
     tendo_sim_profile_init(&prof);
@@ -330,6 +344,8 @@ int main(int argc, char **argv)
     }
     if (argc - argi >= 3) {
         cond c = {atof(argv[argi]), atof(argv[argi + 1]), argv[argi + 2], 0};
+        if (argc - argi > 4)
+            c.grade = atof(argv[argi + 4]);
         run_cond(&c, argc - argi > 3 ? strtoull(argv[argi + 3], NULL, 10) : 11);
     } else {
         static const double rates[] = {200, 500, 1000};
@@ -344,6 +360,17 @@ int main(int argc, char **argv)
                         printf("seed %llu\n", (unsigned long long)seed);
                     run_cond(&c, seed++);
                 }
+        /* hilly (±8 %) with a walk break between the climb and the descent,
+         * at the speeds between those above */
+        static const double hill_speeds[] = {3, 5};
+        static const char *const hill_strikes[] = {"mid", "rear"};
+        for (size_t r = 0; r < 3; r++)
+            for (size_t v = 0; v < 2; v++) {
+                cond c = {rates[r], hill_speeds[v], hill_strikes[v], 0.08};
+                if (verbose)
+                    printf("seed %llu (hilly)\n", (unsigned long long)seed);
+                run_cond(&c, seed++);
+            }
     }
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
