@@ -385,7 +385,8 @@ int batch_job_run(const batch_job *j, const char *scratch, int want_steps, char 
     if (rc == TENDO_OK) {
         tendo_analyze_options ao;
         tendo_analyze_defaults(&ao);
-        ao.store = 0; /* a batch never writes into its inputs */
+        ao.store = 0;   /* a batch never writes into its inputs */
+        ao.threads = 1; /* files run in parallel already (and cpu_s is this thread's) */
         ao.placement = j->placement;
         ao.mass_kg = j->mass_kg;
         ao.damage_k = j->damage_k;
