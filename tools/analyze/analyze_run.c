@@ -463,7 +463,8 @@ static int analyze(tendo_analyze_result *fr, tendo_error *err)
 {
     const tendo_analyze_options *o = &fr->opt;
     tendo_reader *rd;
-    int rc = tendo_reader_open(&rd, fr->path, err);
+    int rc = o->trusted ? tendo_reader_open(&rd, fr->path, err)
+                        : tendo_reader_open_untrusted(&rd, fr->path, err);
     if (rc != TENDO_OK)
         return rc;
     int64_t start_us = tendo_reader_meta(rd)->start_time_us;

@@ -55,6 +55,8 @@ typedef struct tendo_analyze_options {
                         one thread reads and decompresses while each pod is
                         analysed in a thread of its own. The results are the
                         same, bit for bit, whatever the value. */
+    int trusted;     /* 0: check the file in a sandboxed process first
+                        (tendo_probe); 1: the caller has just done so */
 } tendo_analyze_options;
 
 /* Largest tendo_analyze_options.threads (and TENDO_THREADS) accepted. */
