@@ -139,6 +139,9 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc, const
             printf(", %u kept on the pod", p->failed);
         if (p->resumed)
             printf(" (%.1f MB resumed)", (double)p->resumed / 1e6);
+        if (p->link_retries) /* recovered, but a cable or port worth checking */
+            printf(", %u link fault%s recovered", p->link_retries,
+                   p->link_retries == 1 ? "" : "s");
         if (p->battery_pct >= 0)
             printf(", battery %d%%", p->battery_pct);
         printf("\n");
@@ -219,6 +222,7 @@ static void print_json(const char *home, const tendo_sync_report *r, double secs
         cJSON_AddNumberToObject(j, "claimed", p->claimed);
         cJSON_AddNumberToObject(j, "bytes", (double)p->bytes);
         cJSON_AddNumberToObject(j, "resumed_bytes", (double)p->resumed);
+        cJSON_AddNumberToObject(j, "link_retries", p->link_retries);
         cJSON_AddNumberToObject(j, "drift_ppm", p->drift_ppm);
         cJSON_AddBoolToObject(j, "anchored", p->anchored);
         cJSON_AddNumberToObject(j, "clock_unc_us", (double)p->clock_unc_us);

@@ -609,6 +609,8 @@ static int download_one(engine *e, rec *r, tendo_writer *w, size_t pod_index, ui
     p->done_before += r->s->size_bytes;
     p->out->bytes += d.bytes - d.resumed_bytes;
     p->out->resumed += d.resumed_bytes;
+    if (d.attempts > 1)
+        p->out->link_retries += d.attempts - 1;
     if (rc) {
         tendo_error_prefix(err, "recording %u of pod %s: ", r->s->id, p->out->serial);
         return rc;

@@ -58,6 +58,7 @@ typedef struct tendo_sync_pod {
     unsigned claimed;     /* athlete-less sessions of this pod given to its athlete */
     uint64_t bytes;       /* downloaded in this sync */
     uint64_t resumed;     /* of those, taken from the spool of an earlier sync */
+    unsigned link_retries; /* READs sent again after a link fault (stall, CRC, gap...) */
     double drift_ppm;     /* the fitted clock drift (0 when nothing was mapped) */
     int anchored;         /* recordings were mapped through an earlier anchor */
     int64_t clock_unc_us; /* uncertainty of this sync's clock read (half its round trip) */

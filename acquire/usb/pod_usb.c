@@ -440,6 +440,13 @@ int tendo_usb_pod_erase(tendo_usb_pod *p, const tendo_pod_erase_req *req,
 
 /* ------------------------------------------------------------ bulk READ */
 
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* Transfers on one endpoint complete in the order they were submitted, so
  * each carries its submission number: when one fails (or cannot even be
  * submitted) the data of those submitted before it is still delivered, and
@@ -462,6 +469,7 @@ struct stream {
     uint64_t fail_seq; /* the first failed submission; UINT64_MAX while none */
     int stopping;      /* the consumer has enough: deliver nothing more */
     int code;          /* the first failure */
+    double last_data_s; /* monotonic time data last arrived (or the stream began) */
     tendo_error *err;
 };
 
@@ -500,13 +508,6 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
     switch (t->status) {
     case LIBUSB_TRANSFER_COMPLETED:
         break;
-    case LIBUSB_TRANSFER_TIMED_OUT:
-        if (!s->code)
-            tendo_error_set(s->err, TENDO_EUNAVAIL,
-                            "pod %s stopped sending for %d ms during a download", s->p->serial,
-                            TENDO_USB_BULK_TIMEOUT_MS);
-        fail_at(s, sl->seq, TENDO_EUNAVAIL);
-        return;
     case LIBUSB_TRANSFER_NO_DEVICE:
         s->p->gone = 1;
         if (!s->code)
@@ -517,7 +518,7 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
     case LIBUSB_TRANSFER_CANCELLED:
         fail_at(s, sl->seq, s->code ? s->code : TENDO_EUNAVAIL);
         return;
-    default: /* STALL, OVERFLOW (babble), ERROR */
+    default: /* STALL, OVERFLOW (babble), ERROR (no timeouts: see the stream's loop) */
         if (!s->code)
             tendo_error_set(s->err, TENDO_EUNAVAIL,
                             "pod %s: bulk transfer failed (libusb status %d) during a download",
@@ -526,6 +527,7 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
         return;
     }
     if (t->actual_length > 0) {
+        s->last_data_s = monotonic_s();
         int rc = s->chunk(s->ctx, t->buffer, (size_t)t->actual_length, s->err);
         if (rc < 0) {
             fail_at(s, sl->seq + 1, rc);
@@ -544,7 +546,12 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
 int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_stop_fn stop,
                          void *ctx, tendo_error *err)
 {
-    stream s = {.p = p, .chunk = chunk, .ctx = ctx, .err = err, .fail_seq = UINT64_MAX};
+    stream s = {.p = p,
+                .chunk = chunk,
+                .ctx = ctx,
+                .err = err,
+                .fail_seq = UINT64_MAX,
+                .last_data_s = monotonic_s()};
     for (int i = 0; i < TENDO_USB_XFERS && !s.code; i++) {
         slot *sl = &s.slots[i];
         sl->s = &s;
@@ -556,8 +563,12 @@ int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_s
                     tendo_error_set(err, TENDO_EINTERNAL, "out of memory for USB transfers"));
             break;
         }
+        /* No libusb timeout: it would run from submission, so on a slow link
+         * (USB full speed, ~1 MB/s) the last of 4 queued 1 MiB transfers
+         * would time out while data flows. The loop below detects a pod
+         * that sends nothing for TENDO_USB_BULK_TIMEOUT_MS instead. */
         libusb_fill_bulk_transfer(sl->t, p->h, TENDO_POD_EP_IN, buf, TENDO_USB_XFER_BYTES,
-                                  on_transfer, sl, TENDO_USB_BULK_TIMEOUT_MS);
+                                  on_transfer, sl, 0);
         sl->t->flags = LIBUSB_TRANSFER_FREE_BUFFER;
         submit(sl);
     }
@@ -565,6 +576,17 @@ int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_s
     while (s.in_flight > 0) {
         if (!s.stopping && !s.code && stop(ctx))
             s.stopping = 1;
+        if (!s.stopping && !s.code &&
+            monotonic_s() - s.last_data_s > TENDO_USB_BULK_TIMEOUT_MS / 1000.0) {
+            tendo_error_set(err, TENDO_EUNAVAIL,
+                            "pod %s stopped sending for %d ms during a download", p->serial,
+                            TENDO_USB_BULK_TIMEOUT_MS);
+            uint64_t oldest = s.next_seq;
+            for (int i = 0; i < TENDO_USB_XFERS; i++)
+                if (s.slots[i].t && s.slots[i].seq < oldest)
+                    oldest = s.slots[i].seq;
+            fail_at(&s, oldest, TENDO_EUNAVAIL);
+        }
         if ((s.stopping || s.code) && !cancelled) {
             for (int i = 0; i < TENDO_USB_XFERS; i++)
                 if (s.slots[i].t)
@@ -621,13 +643,6 @@ int tendo_usb_no_pod(const tendo_usb *u, const char *cmd, tendo_error *err)
 int tendo_usb_pod_gone(const tendo_usb_pod *p)
 {
     return p->gone;
-}
-
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int tendo_usb_pod_reattach(tendo_usb_pod *p, int wait_ms, tendo_error *err)

@@ -34,7 +34,8 @@ extern "C" {
 #define TENDO_USB_XFER_BYTES (1024u * 1024u)
 /* A control request that takes longer than this gets no answer. */
 #define TENDO_USB_CONTROL_TIMEOUT_MS 2000
-/* A bulk transfer that sees no data for this long: the pod stalled. */
+/* A download that sees no data for this long: the pod stalled. Measured
+ * from the last data, not per transfer, so slow links (USB full speed) work. */
 #define TENDO_USB_BULK_TIMEOUT_MS 3000
 
 typedef struct tendo_usb tendo_usb;         /* a libusb context */

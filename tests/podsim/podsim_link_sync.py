@@ -5,13 +5,19 @@ times are within 1 ms of the originals, exactly as on the unlimited link.
 It reuses the sync tests' checks (tests/sync/sync_cases.py: simulate,
 check_home) rather than repeating them. No timing is asserted.
 
-usage: podsim_link_sync.py TENDO PODSIM SCRATCH RATE [compress|plain]"""
+With MINUTES, each run lasts that long (default 0.5): at a slow rate
+(USB full speed, ~1 MB/s) recordings larger than the 4 MiB the driver keeps
+in flight check that a link that is slow but steady is not taken for a
+stalled pod (no READ is sent twice: link_retries is 0).
+
+usage: podsim_link_sync.py TENDO PODSIM SCRATCH RATE [compress|plain] [MINUTES]"""
 import importlib.util
 import os
 import sys
 
 TENDO, PODSIM, SCRATCH, RATE = sys.argv[1:5]
 COMPRESS = len(sys.argv) > 5 and sys.argv[5] == "compress"
+MINUTES = float(sys.argv[6]) if len(sys.argv) > 6 else 0.5
 
 # sync_cases.py reads TENDO PODSIM SCRATCH CASE from argv when loaded.
 here = os.path.dirname(os.path.abspath(__file__))
@@ -21,8 +27,8 @@ spec = importlib.util.spec_from_file_location(
 sc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sc)
 
-d = sc.workdir("link-%s-%s" % (RATE, "zlib" if COMPRESS else "plain"))
-runs = [sc.simulate(os.path.join(d, "r%d.h5" % i), 0.5, rate=rate, seed=40 + i,
+d = sc.workdir("link-%s-%s-%g" % (RATE, "zlib" if COMPRESS else "plain", MINUTES))
+runs = [sc.simulate(os.path.join(d, "r%d.h5" % i), MINUTES, rate=rate, seed=40 + i,
                     hours_ago=20 - 10 * i)
         for i, rate in enumerate([1000, 1600])]
 home = os.path.join(d, "home")
@@ -38,6 +44,8 @@ sc.check(p.returncode == 0 and obj and obj["ok"], "sync at --link-rate %s: %d %s
          % (RATE, p.returncode, p.stderr))
 sc.check(obj and all(x["synced"] == 2 and x["erased"] == 2 for x in obj["pods"]),
          "2 synced and erased per pod: %s" % (obj and obj["pods"]))
+sc.check(obj and all(x["link_retries"] == 0 for x in obj["pods"]),
+         "a steady link needs no READ twice: %s" % (obj and obj["pods"]))
 # The bytes the pods sent are the content the ledger recorded (LIST's size).
 sc.check_home(home, [[("L0001A", "left", r), ("R0001A", "right", r)] for r in runs])
 if sc.FAILS:
