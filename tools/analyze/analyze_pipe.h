@@ -25,11 +25,12 @@
 #include "tendo_session.h"
 
 /* A quarter of a stored chunk: four reads of a chunk decompress it once
- * (the reader's chunk cache holds it), and three windows per pod in flight
- * cost ~3 MB instead of ~12 MB with whole-chunk windows. */
+ * (the reader's chunk cache holds it), and two windows per pod in flight
+ * of two pods cost ~4 MB instead of ~17 MB with whole-chunk windows. */
 #define ANALYZE_WINDOW_ROWS (TENDO_SESSION_CHUNK_ROWS / 4)
-/* Per pod: one window being analysed, one ready, one being read. */
-#define ANALYZE_PIPE_SLOTS 3
+/* Per pod: one window being analysed while the next is read (a third
+ * cost ~3 MB more in the 1 h benchmark). */
+#define ANALYZE_PIPE_SLOTS 2
 
 /* One window of a pod: samples first .. first+n-1. */
 typedef struct analyze_window {
