@@ -160,6 +160,7 @@ typedef struct pod_stream {
     double r[9];
     int have_r;
     double confidence;
+    double accel_range; /* m/s², 0 unknown */
 } pod_stream;
 
 static int drain_shank(tendo_an_shank *sh, seg_strides *out, seg_cadence *outc)
@@ -224,7 +225,8 @@ static int end_segment(pod_stream *ps, tendo_error *err)
 
 static int new_segment(pod_stream *ps, double fs, int64_t first, tendo_error *err)
 {
-    tendo_an_gait_options go = {.fs_hz = fs, .r_override = ps->have_r ? ps->r : NULL};
+    tendo_an_gait_options go = {.fs_hz = fs, .r_override = ps->have_r ? ps->r : NULL,
+                                .accel_range_mps2 = ps->accel_range};
     ps->seg0 = first;
     ps->seg.len = 0;
     ps->segc.len = 0;
@@ -269,6 +271,7 @@ static int analyze_pod(tendo_reader *rd, size_t pod, int shank, tendo_an_session
     pod_stream ps = {0};
     ps.shank = shank;
     ps.confidence = NAN;
+    ps.accel_range = pm->accel_range_g > 0 ? pm->accel_range_g * 9.80665 : 0; /* g₀ */
     int rc = TENDO_OK;
     if (!t || !a || !w || !status)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
