@@ -365,11 +365,10 @@ static int row_to_flag(sqlite3_stmt *st, void *row)
 /* Carries the reviews of old_id's flags to the ids the same flags get on
  * new_id (tendo_tr_flag_id includes the session), and the flags with them:
  * `tendo add --pending` recomputes them from the new session's summary. */
-static int retire_flags(tendo_catalog *c, const char *old_id, const char *new_id,
-                        tendo_error *err)
+static int retire_flags(tendo_catalog *c, const char *old_id, const char *new_id, tendo_error *err)
 {
-    sqlite3_stmt *sel = cat_prepare(
-        c, "SELECT id, athlete_id, rule, date FROM flags WHERE session_id = ?1", err);
+    sqlite3_stmt *sel =
+        cat_prepare(c, "SELECT id, athlete_id, rule, date FROM flags WHERE session_id = ?1", err);
     if (!sel)
         return err ? err->code : TENDO_EINTERNAL;
     sqlite3_bind_text(sel, 1, old_id, -1, SQLITE_TRANSIENT);
@@ -418,8 +417,7 @@ int tendo_catalog_session_retire(tendo_catalog *c, const char *old_id, const cha
     static const char *const MOVES[] = {
         "UPDATE sync_ledger SET session_id = ?2 WHERE session_id = ?1",
         "UPDATE capacity_tests SET session_id = ?2 WHERE session_id = ?1",
-        "DELETE FROM flags WHERE session_id = ?1",
-        "DELETE FROM sessions WHERE id = ?1"};
+        "DELETE FROM flags WHERE session_id = ?1", "DELETE FROM sessions WHERE id = ?1"};
     for (size_t i = 0; rc == TENDO_OK && i < sizeof MOVES / sizeof *MOVES; i++) {
         sqlite3_stmt *st = cat_prepare(c, MOVES[i], err);
         if (!st) {

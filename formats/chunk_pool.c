@@ -71,57 +71,75 @@ void tendo_chunk_shuffle(const unsigned char *in, unsigned char *out, size_t n, 
     memcpy(out + count * elem, in + count * elem, n - count * elem);
 }
 
-/* Order-0 entropy of n bytes, in bits per byte, estimated from every 4th
- * byte (a plane of a chunk holds 131072 or more: the sample is ample, and
- * a full histogram cost as much as storing the plane). */
-static double entropy_bits(const unsigned char *p, size_t n)
+typedef struct plane_plan {
+    int level, strategy;
+} plane_plan;
+
+/* The rule of chunk_pool.h for one plane of n bytes, from every 16th byte
+ * and the byte before it (a plane holds 131072 bytes or more: 8192 samples
+ * are ample, and reading them all cost a tenth of the deflate). */
+static plane_plan plan_plane(const unsigned char *p, size_t n, const tendo_chunk_job *job)
 {
     uint32_t hist[256] = {0};
-    size_t count = 0;
-    for (size_t i = 0; i < n; i += 4, count++)
+    size_t count = 0, changes = 0;
+    for (size_t i = 16; i < n; i += 16, count++) {
         hist[p[i]]++;
-    double h = 0;
-    for (int b = 0; b < 256; b++)
-        if (hist[b]) {
-            double q = (double)hist[b] / (double)count;
-            h -= q * log2(q);
-        }
-    return h;
+        changes += p[i] != p[i - 1];
+    }
+    plane_plan plan = {job->level, Z_DEFAULT_STRATEGY};
+    if (count == 0)
+        return plan;
+    if (changes * TENDO_CHUNK_RUN_BYTES < count) {
+        plan.strategy = Z_RLE;
+        return plan;
+    }
+    if (job->store_noisy) {
+        double h = 0;
+        for (int b = 0; b < 256; b++)
+            if (hist[b]) {
+                double q = (double)hist[b] / (double)count;
+                h -= q * log2(q);
+            }
+        if (h >= TENDO_CHUNK_STORE_BITS)
+            plan.level = 0;
+    }
+    return plan;
 }
 
-/* Deflates src (n bytes) into job->out as one zlib stream. With by_plane,
- * the stream switches between stored blocks (level 0) and job->level at
- * plane boundaries (deflateParams): still one standard stream, which
- * HDF5's deflate filter inflates like any other. Returns a zlib code. */
+/* Deflates src (n bytes, elem planes) into job->out as one zlib stream,
+ * each plane as plan_plane() says; neighbouring planes with the same plan
+ * form one segment. Still one standard stream, which HDF5's deflate filter
+ * inflates like any other. Returns a zlib code. */
 static int deflate_chunk(tendo_chunk_job *job, const unsigned char *src, size_t n)
 {
     enum { MAX_SEGS = 16 };
     size_t seg_start[MAX_SEGS], seg_len[MAX_SEGS];
-    int seg_level[MAX_SEGS], nseg = 0;
-    size_t planes = job->by_plane && job->elem > 1 && job->elem <= MAX_SEGS ? job->elem : 1;
+    plane_plan seg_plan[MAX_SEGS];
+    int nseg = 0;
+    size_t planes = job->elem >= 1 && job->elem <= MAX_SEGS ? job->elem : 1;
     size_t plane = n / planes;
     for (size_t j = 0; j < planes; j++) {
         size_t start = j * plane, len = j + 1 == planes ? n - start : plane;
-        int level = planes > 1 && entropy_bits(src + start, len) >= TENDO_CHUNK_STORE_BITS
-                        ? 0
-                        : job->level;
-        if (nseg > 0 && seg_level[nseg - 1] == level) {
-            seg_len[nseg - 1] += len; /* same level as the plane before: one segment */
+        plane_plan pp = plan_plane(src + start, len, job);
+        if (nseg > 0 && seg_plan[nseg - 1].level == pp.level &&
+            seg_plan[nseg - 1].strategy == pp.strategy) {
+            seg_len[nseg - 1] += len;
             continue;
         }
         seg_start[nseg] = start;
         seg_len[nseg] = len;
-        seg_level[nseg++] = level;
+        seg_plan[nseg++] = pp;
     }
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, seg_level[0], Z_DEFLATED, 15, 8, job->strategy) != Z_OK)
+    if (deflateInit2(&zs, seg_plan[0].level, Z_DEFLATED, 15, 8, seg_plan[0].strategy) != Z_OK)
         return Z_MEM_ERROR;
     zs.next_out = job->out;
     zs.avail_out = (uInt)job->out_cap;
     int z = Z_OK;
     for (int k = 0; k < nseg; k++) {
-        if (k > 0 && (z = deflateParams(&zs, seg_level[k], job->strategy)) != Z_OK)
+        if (k > 0 &&
+            (z = deflateParams(&zs, seg_plan[k].level, seg_plan[k].strategy)) != Z_OK)
             break;
         zs.next_in = (Bytef *)(src + seg_start[k]);
         zs.avail_in = (uInt)seg_len[k];

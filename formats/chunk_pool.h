@@ -16,13 +16,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A byte plane at or above this order-0 entropy (bits per byte) is stored
- * uncompressed inside the deflate stream: Huffman coding could save at most
- * 1 - 7.5/8 = 6% of it (Shannon 1948), and deflate level 1 spends ~40 MB/s
- * of a core to find 3-12% on the noisy low bytes of IMU samples, while the
- * high bytes (4-5 bits) compress 7-11x at ~200 MB/s (bench_chunk_codec,
- * formats/SESSION.md). */
+/* How each byte plane of a shuffled chunk is deflated (one zlib stream,
+ * switching with deflateParams at plane boundaries; measured in
+ * formats/SESSION.md with bench_chunk_codec):
+ * - a plane whose bytes change less often than once in TENDO_CHUNK_RUN_BYTES
+ *   (the high bytes of times, status flags) is long runs: Z_RLE, which found
+ *   4x smaller output than level 1 there and is as fast;
+ * - with store_noisy, a plane at or above TENDO_CHUNK_STORE_BITS of order-0
+ *   entropy (bits per byte) is stored (level 0): Huffman coding could save at
+ *   most 1 - 7.5/8 = 6% of it (Shannon 1948), and deflate level 1 spent
+ *   ~40 MB/s of a core to find 3-12% on the noisy low bytes of IMU samples;
+ * - every other plane: level, default strategy.
+ * Both statistics are estimated from every 16th byte. Times must not use
+ * store_noisy: their low planes look random byte by byte but repeat with the
+ * sample period, which LZ77 finds. */
 #define TENDO_CHUNK_STORE_BITS 7.5
+#define TENDO_CHUNK_RUN_BYTES 16
 
 /* Upper bound on worker threads (and on TENDO_WRITER_THREADS). */
 #define TENDO_CHUNK_MAX_WORKERS 16
@@ -35,11 +44,8 @@ typedef struct tendo_chunk_job {
     size_t in_bytes;         /* bytes of the whole chunk */
     size_t valid_bytes;      /* leading bytes that hold samples (CRC'd) */
     size_t elem;             /* element size for the shuffle (1: no shuffle) */
-    int level;               /* zlib level */
-    int strategy;            /* zlib strategy (Z_DEFAULT_STRATEGY, Z_RLE, ...) */
-    int by_plane;            /* 1: each shuffled byte plane whose order-0 entropy is
-                                at least TENDO_CHUNK_STORE_BITS is stored (deflate
-                                level 0), the others use level/strategy */
+    int level;               /* zlib level of the planes that are compressed */
+    int store_noisy;         /* 1: planes that look like noise are stored (below) */
     unsigned char *out;
     size_t out_cap;
     /* results */

@@ -555,17 +555,15 @@ static int flush_pod(tendo_writer *w, pod_writer *p, tendo_error *err)
         s->ds = d;
         s->row0 = p->written;
         s->rows = p->buffered;
-        /* time: zlib level 1 over the whole chunk (its low byte planes look
-         * random one by one but repeat with the sample period, which LZ77
-         * finds); samples: noisy byte planes stored, the others level 1
-         * (the measurements are in SESSION.md) */
+        /* byte planes of runs: Z_RLE; noisy planes of samples: stored;
+         * the rest (the low planes of times too): level 1 (chunk_pool.h,
+         * the measurements in SESSION.md) */
         s->job = (tendo_chunk_job){.in = s->in,
                                    .in_bytes = bytes,
                                    .valid_bytes = p->buffered * rb,
                                    .elem = d == DS_TIME ? 8 : d == DS_STATUS ? 1 : p->elem,
                                    .level = TENDO_DEFLATE_LEVEL,
-                                   .strategy = Z_DEFAULT_STRATEGY,
-                                   .by_plane = d == DS_ACCEL || d == DS_GYRO,
+                                   .store_noisy = d == DS_ACCEL || d == DS_GYRO,
                                    .out = s->out,
                                    .out_cap = s->out_cap};
         if (w->pool) {

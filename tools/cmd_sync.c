@@ -24,12 +24,15 @@ static void usage(FILE *out)
                  "HOME/sessions/DATE/, checks it, records it in the catalog, and only then\n"
                  "erases it from the pods. A cable that drops or a crash loses nothing: run\n"
                  "'tendo sync' again and it resumes where it stopped. Running it twice\n"
-                 "downloads nothing new and never makes a second copy.\n"
+                 "downloads nothing new and never makes a second copy. A pod synced on its\n"
+                 "own after its partner (left today, right tomorrow) joins the same run's\n"
+                 "session: one file with both feet replaces the one-foot file.\n"
                  "\n"
                  "Options:\n"
                  "  --home DIR     tendo home (default $TENDO_HOME, else ~/.local/share/tendo)\n"
                  "  --athlete ID   the pods belong to this athlete (remembered for next time;\n"
-                 "                 add athletes with 'tendo athlete add')\n"
+                 "                 add athletes with 'tendo athlete add'); sessions the pods\n"
+                 "                 synced before they had an athlete become this athlete's\n"
                  "  --keep         leave the recordings on the pods after syncing\n"
                  "  --plain        ask pods for uncompressed frames (faster on a fast link)\n"
                  "  --wait S       when a pod is unplugged mid-download, wait S seconds for it\n"
@@ -151,8 +154,9 @@ static void print_summary(const tendo_sync_report *r, double secs, int rc, const
                    f->duration_s / 60.0, f->serial[0], f->npods > 1 ? "+" : "",
                    f->npods > 1 ? f->serial[1] : " (one foot)", f->time_error_us / 1000.0, f->path);
             if (f->replaced_id[0])
-                printf("    the other foot of session %s, synced earlier: both feet are now in\n"
-                       "    this file, which replaces %s\n",
+                printf("    both feet: the other foot was synced earlier as a one-foot session;\n"
+                       "    this file holds both and replaces it (session %s,\n"
+                       "    %s, removed)\n",
                        f->replaced_id, f->replaced_path);
         }
     } else if (rc == TENDO_OK) {

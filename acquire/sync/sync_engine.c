@@ -258,6 +258,40 @@ static int64_t map_one(const tendo_pod_clock_map *m, uint64_t ticks)
     return utc;
 }
 
+/* A recording stamped after this sync's clock read (a run "in the
+ * future") was not made by a clock that counts forward: the pod's counter
+ * went back without a new epoch, or its block times are damaged. Its map
+ * would extrapolate past the read and its times would be guesses, so it is
+ * refused and stays on the pod (SYNC.md "A recording after the clock
+ * read"). One second of slack covers the nominal end, which ignores the
+ * pod's drift against its IMU over the last block. */
+static int after_clock_read(const pod_state *p, const tendo_pod_session *s,
+                            const tendo_pod_clock_map *map, tendo_error *err)
+{
+    double ahead_s;
+    if (s->clock_epoch == p->clock.epoch) {
+        uint64_t end = nominal_end_ticks(s, p->info.tick_hz);
+        uint64_t limit = p->point.ticks + p->info.tick_hz;
+        if (s->start_ticks <= p->point.ticks && end <= limit)
+            return TENDO_OK;
+        uint64_t worst = s->start_ticks > p->point.ticks ? s->start_ticks : end;
+        ahead_s = (double)(worst - p->point.ticks) / p->info.tick_hz;
+    } else {
+        int64_t end = map_one(map, nominal_end_ticks(s, p->info.tick_hz));
+        if (end <= p->point.utc_us + 1000000)
+            return TENDO_OK;
+        ahead_s = (double)(end - p->point.utc_us) / 1e6;
+    }
+    return tendo_error_set(err, TENDO_EDATA,
+                           "recording %u of pod %s is stamped %.0f s after the pod's own clock "
+                           "now: a clock that counts forward cannot have made it (the pod's "
+                           "clock went back, or the recording's times are damaged), so its "
+                           "UTC cannot be known. It was not synced and stays on the pod; the "
+                           "pod's other recordings were. tendo never erases it; have the pod's "
+                           "clock and firmware checked",
+                           s->id, p->out->serial, ahead_s);
+}
+
 /* --------------------------------------------------------- erase, anchor */
 
 static void erase_recording(engine *e, pod_state *p, uint32_t id, uint64_t bytes, uint32_t crc)
@@ -345,8 +379,7 @@ static int claim_sessions(engine *e, pod_state *p, tendo_error *err)
     size_t n = 0;
     int rc = tendo_catalog_sync_claim(e->cat, p->out->serial, p->athlete, &got, &n, err);
     tendo_sync_report *r = e->report;
-    tendo_sync_claim *more =
-        n ? realloc(r->claimed, (r->nclaimed + n) * sizeof *r->claimed) : NULL;
+    tendo_sync_claim *more = n ? realloc(r->claimed, (r->nclaimed + n) * sizeof *r->claimed) : NULL;
     if (more)
         r->claimed = more;
     for (size_t i = 0; more && i < n; i++) {
@@ -460,7 +493,8 @@ static int prepare_pod(engine *e, size_t idx)
         }
         rec r = {.pod = idx, .s = s};
         int anchored = 0;
-        if (make_map(e, p, s, &r.map, &anchored, &err) != TENDO_OK) {
+        if (make_map(e, p, s, &r.map, &anchored, &err) != TENDO_OK ||
+            after_clock_read(p, s, &r.map, &err) != TENDO_OK) {
             pod_problem(p, &err);
             o->failed++;
             p->incomplete = 1;
@@ -505,8 +539,8 @@ static void derive_id(const member *mem, size_t n, char out[40])
         uLong c = crc32(0L, (const Bytef *)salt, (uInt)strlen(salt));
         for (size_t i = 0; i < n; i++) {
             char part[128];
-            int len = snprintf(part, sizeof part, "|%s|%u|%08x", mem[i].serial, mem[i].id,
-                               mem[i].crc);
+            int len =
+                snprintf(part, sizeof part, "|%s|%u|%08x", mem[i].serial, mem[i].id, mem[i].crc);
             c = crc32(c, (const Bytef *)part, (uInt)len);
         }
         for (unsigned b = 0; b < 4; b++)
@@ -683,8 +717,7 @@ static int retire_marker_write(const engine *e, const tendo_catalog_synced *old,
                                size_t cap, tendo_error *err)
 {
     char tmp[PATH_MAX + 8];
-    if (retire_marker(e, old->session_id, path, cap) ||
-        join(tmp, sizeof tmp, err, "%s.tmp", path))
+    if (retire_marker(e, old->session_id, path, cap) || join(tmp, sizeof tmp, err, "%s.tmp", path))
         return tendo_error_set(err, TENDO_EUSAGE, "path too long: %.200s", e->home);
     FILE *f = fopen(tmp, "w");
     int ok = f && fprintf(f, "tendo-retire 1\n%s\n%s\n", old->session_id, old->path) > 0;
@@ -761,8 +794,9 @@ static int copy_pod(tendo_reader *rd, tendo_writer *w, size_t index, uint64_t *s
     int64_t *time = malloc(WINDOW * sizeof *time);
     void *accel = malloc(WINDOW * 3 * elem), *gyro = malloc(WINDOW * 3 * elem);
     uint8_t *status = malloc(WINDOW);
-    int rc = time && accel && gyro && status ? TENDO_OK
-                                             : tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    int rc = time && accel && gyro && status
+                 ? TENDO_OK
+                 : tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     for (int64_t at = 0; rc == TENDO_OK && at < total; at += WINDOW) {
         tendo_block blk = {(size_t)(total - at < WINDOW ? total - at : WINDOW), time, accel,
                            pm->has_gyro ? gyro : NULL, status};
@@ -817,8 +851,7 @@ static int file_path(const engine *e, const member *mem, size_t n, int64_t start
     char name[256];
     int len = snprintf(name, sizeof name, "%02d%02d%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
     for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof name; i++)
-        len += snprintf(name + len, sizeof name - (size_t)len, "_%s-%u", mem[i].serial,
-                        mem[i].id);
+        len += snprintf(name + len, sizeof name - (size_t)len, "_%s-%u", mem[i].serial, mem[i].id);
     if (rc == TENDO_OK)
         rc = join(out, cap, err, "%s/%s.h5", dir, name);
     return rc;
@@ -1007,8 +1040,7 @@ static void write_group(engine *e, rec **m, size_t n, const tendo_catalog_synced
         }
         pod_state *p = &e->pods[slot[i]->pod];
         char spool[PATH_MAX];
-        if (spool_path(e, p->out->serial, slot[i]->s->id, spool, sizeof spool, 0, NULL) ==
-            TENDO_OK)
+        if (spool_path(e, p->out->serial, slot[i]->s->id, spool, sizeof spool, 0, NULL) == TENDO_OK)
             unlink(spool);
         snprintf(f.serial[i], sizeof f.serial[i], "%s", p->out->serial);
         snprintf(f.side[i], sizeof f.side[i], "%s", p->out->side);
@@ -1123,7 +1155,7 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
         }
         size_t groups = sync_plan_pairs(items, e.nrecs);
         for (size_t g = 0; g < groups; g++) {
-            rec *m[2];
+            rec *m[2] = {NULL, NULL};
             size_t n = 0;
             for (size_t i = 0; i < e.nrecs && n < 2; i++)
                 if (items[i].group == g)
@@ -1134,8 +1166,8 @@ int tendo_sync_run(const tendo_sync_options *opt, tendo_sync_report *report, ten
                 m[1] = t;
             }
             tendo_catalog_synced old;
-            size_t k = (size_t)(m[0] - e.recs);
-            if (n == 1 && find_lone_partner(&e, m[0], items[k].start_us, items[k].end_us, &old))
+            const sync_item *it = n == 1 ? &items[m[0] - e.recs] : NULL;
+            if (it && find_lone_partner(&e, m[0], it->start_us, it->end_us, &old))
                 write_group(&e, m, 1, &old);
             else if (n)
                 write_group(&e, m, n, NULL);

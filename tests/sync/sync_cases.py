@@ -750,6 +750,35 @@ def case_late_pod_kill():
     print("states seen after the kills:", sorted(seen))
 
 
+def case_future():
+    """A recording stamped after the sync's own clock read (a run "in the
+    future": its pod ticks lie past the pod's clock now) is refused with a
+    clear message, exit 65, and stays on the pod; the pod's other recording
+    is synced and erased; a rerun doubles nothing. With and without an
+    anchor."""
+    d = workdir("future")
+    r = simulate(os.path.join(d, "r.h5"), 0.5, rate=200, seed=171, hours_ago=3)
+    f = simulate(os.path.join(d, "f.h5"), 0.5, rate=200, seed=172, hours_ago=-2)
+    for anchor in (None, "none"):
+        home = os.path.join(d, "home-%s" % anchor)
+        state = os.path.join(d, "state-%s" % anchor)
+        os.makedirs(state)
+        pods = [("LF", "left", [r, f])]
+        for attempt in range(2):
+            rc, obj, err = sync(home, pods, state=state, anchor=anchor)
+            msg = (obj or {}).get("error", "")
+            check(rc == 65, "anchor %s, sync %d: exit 65, got %d %s" % (anchor, attempt, rc, err))
+            check("recording 2 of pod LF" in msg and "after the pod's own clock" in msg and
+                  "stays on the pod" in msg, "the message says what and why: %r" % msg)
+            check(obj and obj["pods"][0]["kept_after_error"] == 1, "kept: %s" % (obj and obj["pods"]))
+            check(obj and obj["files"] == [] if attempt else len(obj["files"]) == 1,
+                  "files: %s" % (obj and obj["files"]))
+        check(pod_sessions(pods, state, anchor=anchor) == {"LF": 1}, "the future run stays")
+        check_home(home, [[("LF", "left", r)]])
+        states = ledger_states(home)
+        check(states == {("LF", 1): "erased"}, "ledger: %s" % states)
+
+
 # Faults the sync must recover from within the same run, and faults after
 # which it may stop with a clear error (the next sync completes).
 RECOVER = ["crc@0.5", "drop@0.5", "dup@0.5", "reorder@0.5", "length@0.5", "stall@0.3,for=1s",

@@ -10,10 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "sync_plan.h"
 #include "tendo_catalog.h"
 #include "tendo_catalog_sync.h"
 #include "tendo_check.h"
+#include "tendo_catalog_training.h"
+#include "tendo_training.h"
 
 #define MIN_US 60000000LL
 
@@ -159,6 +163,123 @@ static void test_ledger(const char *scratch)
     tendo_catalog_close(c);
 }
 
+/* A merge retires a one-pod session: what referred to it moves to the new
+ * one (ledger row, capacity test, flag and its review under the id the same
+ * flag has on the new session), the old row goes; claims give athlete-less
+ * sessions to the pod's athlete, never an owned one. */
+static void test_retire(const char *scratch)
+{
+    char home[1024];
+    snprintf(home, sizeof home, "%s/retire", scratch);
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+    CHECK(system(cmd) == 0);
+    tendo_error err;
+    tendo_error_clear(&err);
+    tendo_catalog *c = NULL;
+    CHECK(tendo_catalog_open(home, &c, &err) == TENDO_OK, "%s", err.msg);
+    if (!c)
+        return;
+    tendo_athlete a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.id, sizeof a.id, "anna");
+    CHECK(tendo_catalog_athlete_add(c, &a, &err) == TENDO_OK, "%s", err.msg);
+    CHECK(tendo_catalog_pod_seen(c, "L1", "left", "m", "1", &err) == TENDO_OK);
+    CHECK(tendo_catalog_pod_seen(c, "R1", "right", "m", "1", &err) == TENDO_OK);
+    const char *old_id = "00000000-0000-4000-8000-000000000001";
+    const char *new_id = "00000000-0000-4000-8000-000000000002";
+    const char *free_id = "00000000-0000-4000-8000-000000000003";
+    const char *ids[3] = {old_id, free_id, new_id};
+    const char *who[3] = {"anna", "", "anna"};
+    for (int i = 0; i < 3; i++) {
+        tendo_catalog_session s;
+        memset(&s, 0, sizeof s);
+        snprintf(s.id, sizeof s.id, "%s", ids[i]);
+        snprintf(s.path, sizeof s.path, "%s/sessions/%d.h5", home, i);
+        snprintf(s.athlete_id, sizeof s.athlete_id, "%s", who[i]);
+        snprintf(s.start_utc, sizeof s.start_utc, "2026-11-2%dT07:30:00Z", i);
+        snprintf(s.source, sizeof s.source, "sync");
+        s.duration_s = 600;
+        tendo_ledger_entry le = {.pod_serial = "L1", .pod_session = (uint32_t)i + 1, .crc32 = 7};
+        snprintf(le.session_id, sizeof le.session_id, "%s", ids[i]);
+        CHECK(tendo_catalog_begin(c, &err) == TENDO_OK);
+        CHECK(tendo_catalog_session_add(c, &s, &err) == TENDO_OK, "%s", err.msg);
+        if (i < 2)
+            CHECK(tendo_catalog_ledger_record(c, &le, &err) == TENDO_OK, "%s", err.msg);
+        CHECK(tendo_catalog_commit(c, &err) == TENDO_OK, "%s", err.msg);
+    }
+    /* lone sessions of the left pod: anna's and the athlete-less one */
+    tendo_catalog_synced *lone = NULL;
+    size_t n = 0;
+    CHECK(tendo_catalog_sync_lone(c, "left", "anna", &lone, &n, &err) == TENDO_OK, "%s", err.msg);
+    CHECK(n == 1 && !strcmp(lone[0].session_id, old_id) && lone[0].rec.pod_session == 1 &&
+              lone[0].duration_s == 600,
+          "%zu lone sessions of anna", n);
+    free(lone);
+    CHECK(tendo_catalog_sync_lone(c, "left", "", &lone, &n, &err) == TENDO_OK);
+    CHECK(n == 1 && !strcmp(lone[0].session_id, free_id), "%zu without athlete", n);
+    free(lone);
+    CHECK(tendo_catalog_sync_lone(c, "right", "anna", &lone, &n, &err) == TENDO_OK && n == 0);
+    free(lone);
+    /* a flag on the old session with a review, and a capacity test */
+    char path[1100];
+    snprintf(path, sizeof path, "%s/catalog.sqlite", home);
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    int day = 0;
+    CHECK(tendo_tr_date_parse("2026-11-20", &day, NULL) == TENDO_OK);
+    char fid[TENDO_TR_FLAG_ID_LEN], fresh[TENDO_TR_FLAG_ID_LEN];
+    tendo_tr_flag_id("anna", "long_run", day, old_id, fid);
+    tendo_tr_flag_id("anna", "long_run", day, new_id, fresh);
+    char sql[1024];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO flags VALUES ('%s','anna','long_run','2026-11-20','%s','high',1,1,'m','x');"
+        "INSERT INTO capacity_tests (athlete_id, date, session_id, added_utc) VALUES "
+        "('anna','2026-11-20','%s','x');",
+        fid, old_id, old_id);
+    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
+    CHECK(tendo_catalog_flag_ack(c, fid, "seen", &err) == TENDO_OK, "%s", err.msg);
+    CHECK(tendo_catalog_begin(c, &err) == TENDO_OK);
+    CHECK(tendo_catalog_session_retire(c, old_id, new_id, &err) == TENDO_OK, "%s", err.msg);
+    CHECK(tendo_catalog_commit(c, &err) == TENDO_OK);
+    struct {
+        const char *sql;
+        const char *want;
+    } q[] = {{"SELECT count(*) FROM sessions WHERE id = ?1", "0"},
+             {"SELECT session_id FROM sync_ledger WHERE pod_session = 1 AND ?1 != ''", new_id},
+             {"SELECT session_id FROM capacity_tests WHERE ?1 != ''", new_id},
+             {"SELECT id FROM flags WHERE session_id != ?1", fresh},
+             {"SELECT flag_id || note FROM flag_reviews WHERE ?1 != ''", NULL}};
+    char review[64];
+    snprintf(review, sizeof review, "%sseen", fresh);
+    q[4].want = review;
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        sqlite3_stmt *st = NULL;
+        snprintf(sql, sizeof sql, "%s", q[i].sql);
+        CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s", sql);
+        sqlite3_bind_text(st, 1, old_id, -1, SQLITE_STATIC);
+        const char *got =
+            st && sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        CHECK(got && !strcmp(got, q[i].want), "%s: %s, want %s", sql, got ? got : "(none)",
+              q[i].want);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    tendo_error_clear(&err);
+    CHECK(tendo_catalog_session_retire(c, old_id, new_id, &err) == TENDO_ENOINPUT, "%s", err.msg);
+    /* claims: only the athlete-less session, once */
+    tendo_catalog_synced *got = NULL;
+    CHECK(tendo_catalog_sync_claim(c, "L1", "anna", &got, &n, &err) == TENDO_OK, "%s", err.msg);
+    CHECK(n == 1 && !strcmp(got[0].session_id, free_id) && !strcmp(got[0].athlete_id, "anna"),
+          "%zu claimed", n);
+    free(got);
+    CHECK(tendo_catalog_sync_claim(c, "L1", "anna", &got, &n, &err) == TENDO_OK && n == 0);
+    free(got);
+    CHECK(tendo_catalog_check(c, &err) == TENDO_OK, "%s", err.msg);
+    tendo_catalog_close(c);
+}
+
 int main(int argc, char **argv)
 {
     const char *scratch = argc > 2 ? argv[2] : ".";
@@ -170,5 +291,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(only, "all") || !strcmp(only, "ledger"))
         test_ledger(scratch);
+    if (!strcmp(only, "all") || !strcmp(only, "retire"))
+        test_retire(scratch);
     return tendo_check_report("test_sync_units");
 }
