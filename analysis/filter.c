@@ -201,8 +201,24 @@ int tendo_an_fir_push(tendo_an_fir *f, const float *in, size_t n, float *out, si
             w += put(f, in, out + w * f->nch);
         f->started = 1;
     }
-    for (size_t i = 0; i < n; i++)
-        w += put(f, in + i * f->nch, out + w * f->nch);
+    /* the frames in runs up to the next full block (a block's worth per
+     * channel at once instead of a call per frame) */
+    for (size_t i = 0; i < n;) {
+        size_t k = f->nfft - f->fill < n - i ? f->nfft - f->fill : n - i;
+        for (size_t ch = 0; ch < f->nch; ch++) {
+            double *b = f->buf[ch] + f->fill;
+            const float *x = in + i * f->nch + ch;
+            for (size_t j = 0; j < k; j++)
+                b[j] = x[j * f->nch];
+        }
+        f->fill += k;
+        i += k;
+        if (f->fill == f->nfft) {
+            run_block(f, f->hop, out + w * f->nch);
+            f->fill = f->m - 1;
+            w += f->hop;
+        }
+    }
     if (n > 0)
         memcpy(f->last, in + (n - 1) * f->nch, f->nch * sizeof *f->last);
     *nout = w;

@@ -71,6 +71,13 @@ void tendo_h5_select_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t *fs
  * content gives the same bytes. Caller closes it. */
 hid_t tendo_h5_gcpl(void);
 
+/* Checks every stored chunk of every pod dataset of an open reader before
+ * its samples are decoded: stored size within what the chunk shape allows,
+ * and a deflated chunk inflating to no more than its shape (HDF5 would
+ * inflate a longer stream whole). Streams through each chunk once with
+ * zlib, in a 64 KiB window. Used by the validator. */
+int tendo_reader_check_chunks(tendo_reader *r, tendo_error *err);
+
 /* Names. */
 const char *tendo_side_name(tendo_side side);
 const char *tendo_placement_name(tendo_placement placement);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "session_internal.h"
 
@@ -540,6 +541,161 @@ int tendo_reader_exists(const tendo_reader *r, const char *path)
             return 1;
         *slash = '/';
     }
+}
+
+/* ------------------------------------------------ decompression bound */
+
+/* Chunk positions a dataset may have: more would make the walk below (and
+ * HDF5's own reads) crawl; 2^20 chunks of tendo's 131072 rows exceed
+ * TENDO_MAX_SAMPLES, and a writer using 1000-row chunks still fits 12
+ * days at 1000 Hz. */
+#define MAX_CHUNK_POSITIONS ((hsize_t)1 << 20)
+
+/* Bytes a stream of `stored` bytes inflates to, counted in a small window
+ * and stopped once above `limit` (returns limit + 1 then); -1 if the stream
+ * is not valid zlib. HDF5's deflate filter inflates the whole stream, so
+ * this is what it would allocate. */
+static double inflated_size(const unsigned char *stored, size_t len, double limit)
+{
+    unsigned char window[64 * 1024];
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK)
+        return -1;
+    z.next_in = (unsigned char *)stored;
+    z.avail_in = (uInt)len;
+    double out = 0;
+    int zr = Z_OK;
+    /* each round has a fresh window, so anything but Z_OK or Z_STREAM_END
+     * (Z_BUF_ERROR: input ran out first) is a stream HDF5 refuses too */
+    while (zr == Z_OK && out <= limit) {
+        z.next_out = window;
+        z.avail_out = sizeof window;
+        zr = inflate(&z, Z_NO_FLUSH);
+        out += (double)(sizeof window - z.avail_out);
+    }
+    inflateEnd(&z);
+    if (out > limit)
+        return limit + 1;
+    return zr == Z_STREAM_END ? out : -1;
+}
+
+/* Checks every stored chunk of one chunked dataset before HDF5 decodes it:
+ * its stored size fits its shape (deflate adds < 0.1%, fletcher32 4 bytes),
+ * and a deflated chunk inflates to no more than its shape's bytes. HDF5
+ * itself inflates the whole stream whatever the shape says (a 100 KB chunk
+ * can make it allocate 100 MiB), so this is what caps its memory per chunk
+ * at the shape, itself capped at MAX_CHUNK_BYTES. */
+static int check_chunks(tendo_reader *r, const pod_reader *p, int which, const char *name,
+                        void **buf, size_t *cap, tendo_error *err)
+{
+    hid_t ds = p->ds[which];
+    if (ds <= 0)
+        return TENDO_OK;
+    hid_t dcpl = H5Dget_create_plist(ds), type = H5Dget_type(ds);
+    int rc = TENDO_OK, deflate_at = -1, nf = H5Pget_nfilters(dcpl);
+    hsize_t chunk[2] = {1, 1}, nchunks = 0;
+    size_t tsize = H5Tget_size(type);
+    H5Tclose(type);
+    int chunked = H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 2, chunk) >= 1;
+    for (int i = 0; i < nf; i++) {
+        unsigned flags = 0, cd[8];
+        size_t ncd = sizeof cd / sizeof cd[0];
+        if (H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL) ==
+            H5Z_FILTER_DEFLATE)
+            deflate_at = i;
+    }
+    H5Pclose(dcpl);
+    if (!chunked || nf <= 0 || chunk[0] == 0)
+        return TENDO_OK;
+    int cols = which == DS_ACCEL || which == DS_GYRO ? 3 : 1;
+    double shape = (double)chunk[0] * (cols == 3 ? (double)chunk[1] : 1.0) * (double)tsize;
+    /* the largest stored chunk that shape can explain */
+    double stored_max = shape + shape / 64 + 1024;
+    hsize_t positions = ((hsize_t)p->n + chunk[0] - 1) / chunk[0];
+    hid_t space = H5Dget_space(ds); /* 1.10 does not take H5S_ALL here */
+    herr_t counted = space >= 0 ? H5Dget_num_chunks(ds, space, &nchunks) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (counted < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/%s: unreadable chunk index",
+                             r->path, p->meta.serial, name);
+    if (nchunks > 0 && positions > MAX_CHUNK_POSITIONS)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s is split into %llu chunks of %llu samples; "
+                               "tendo reads at most %llu chunks per dataset",
+                               r->path, p->meta.serial, name, (unsigned long long)positions,
+                               (unsigned long long)chunk[0],
+                               (unsigned long long)MAX_CHUNK_POSITIONS);
+    hsize_t found = 0;
+    for (hsize_t k = 0; rc == TENDO_OK && k < positions && found < nchunks; k++) {
+        hsize_t offset[2] = {k * chunk[0], 0};
+        unsigned mask = 0;
+        haddr_t addr = HADDR_UNDEF;
+        hsize_t size = 0;
+        if (H5Dget_chunk_info_by_coord(ds, offset, &mask, &addr, &size) < 0) {
+            rc = tendo_h5_fail(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s: the chunk at sample %llu cannot be found",
+                               r->path, p->meta.serial, name, (unsigned long long)offset[0]);
+            break;
+        }
+        if (addr == HADDR_UNDEF)
+            continue; /* never written: HDF5 gives the fill value */
+        found++;
+        if ((double)size > stored_max) {
+            rc = tendo_error_set(err, TENDO_EDATA,
+                                 "%s: /sensors/%s/%s: the chunk at sample %llu stores %llu "
+                                 "bytes for %.0f bytes of samples",
+                                 r->path, p->meta.serial, name, (unsigned long long)offset[0],
+                                 (unsigned long long)size, shape);
+            break;
+        }
+        if (deflate_at < 0 || (mask & (1u << deflate_at)))
+            continue; /* not deflated: its size is all it can be */
+        if (*cap < size) {
+            void *grown = realloc(*buf, (size_t)size);
+            if (!grown)
+                return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+            *buf = grown;
+            *cap = (size_t)size;
+        }
+        uint32_t filters = 0;
+        if (H5Dread_chunk(ds, H5P_DEFAULT, offset, &filters, *buf) < 0) {
+            rc = tendo_h5_fail(err, TENDO_EDATA,
+                               "%s: /sensors/%s/%s: the chunk at sample %llu cannot be read",
+                               r->path, p->meta.serial, name, (unsigned long long)offset[0]);
+            break;
+        }
+        /* + 8: a fletcher32 checksum may sit inside the deflated stream */
+        double inflated = inflated_size(*buf, (size_t)size, shape + 8);
+        if (inflated < 0)
+            rc = tendo_error_set(err, TENDO_EDATA,
+                                 "%s: /sensors/%s/%s: the chunk at sample %llu is not a valid "
+                                 "deflate stream",
+                                 r->path, p->meta.serial, name, (unsigned long long)offset[0]);
+        else if (inflated > shape + 8)
+            rc = tendo_error_set(err, TENDO_EDATA,
+                                 "%s: /sensors/%s/%s: the chunk at sample %llu (%llu bytes "
+                                 "stored) inflates beyond its %.0f bytes of samples: a "
+                                 "decompression bomb",
+                                 r->path, p->meta.serial, name, (unsigned long long)offset[0],
+                                 (unsigned long long)size, shape);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+int tendo_reader_check_chunks(tendo_reader *r, tendo_error *err)
+{
+    static const char *const names[DS_COUNT] = {"time", "accel", "gyro", "status"};
+    void *buf = NULL;
+    size_t cap = 0;
+    int rc = TENDO_OK;
+    for (size_t i = 0; rc == TENDO_OK && i < r->npods; i++)
+        for (int d = 0; rc == TENDO_OK && d < DS_COUNT; d++)
+            rc = check_chunks(r, &r->pods[i], d, names[d], &buf, &cap, err);
+    free(buf);
+    return rc;
 }
 
 static int read_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t mtype, void *buf)

@@ -112,6 +112,8 @@ static int validate_reader(tendo_reader *r, const char *name, tendo_report *repo
     if (!b)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     rep->pods = tendo_reader_pod_count(r);
+    if (rc == TENDO_OK)
+        rc = tendo_reader_check_chunks(r, err);
     for (size_t i = 0; rc == TENDO_OK && i < rep->pods; i++)
         rc = scan_pod(r, name, i, b, &rep->pod[i], err);
     rep->has_analysis = tendo_reader_exists(r, "/analysis");

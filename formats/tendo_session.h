@@ -235,6 +235,23 @@ int tendo_validate(const char *path, tendo_report *report, tendo_error *err);
 int tendo_validate_image(const void *image, size_t size, const char *name,
                          tendo_report *report, tendo_error *err);
 
+/* ---------------------------------------------------------------- probe */
+
+/* Checks a session file from outside in a separate, limited process before
+ * this process touches it: the child (this program re-executed) runs
+ * tendo_validate, then reads every attribute and every other dataset of the
+ * file, under RLIMIT_CPU, RLIMIT_AS and a wall-clock timeout, so a file that
+ * crashes or hangs libhdf5 itself takes only the child with it. Returns the
+ * validator's own result (report filled when not NULL), or TENDO_EDATA
+ * saying the library crashed, ran out of time or memory on the file.
+ * Limits: 20 s + 2 s per MiB of CPU, 1 GiB of address space; the
+ * environment variables TENDO_PROBE_SECONDS and TENDO_PROBE_MEMORY_MB
+ * override them. Costs one validation pass plus a process start
+ * (SECURITY.md). Files tendo itself wrote and verified need no probe. */
+int tendo_probe(const char *path, tendo_report *report, tendo_error *err);
+/* tendo_probe, then tendo_reader_open: the way to open a file from outside. */
+int tendo_reader_open_untrusted(tendo_reader **out, const char *path, tendo_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,8 @@
 #   static    cppcheck on the checks documented in .cppcheck (zero findings)
 #
 # Prints the time of each stage and ends with one line:
-#   "test.sh: N passed, M failed" (N, M counted in stages).
+#   "test.sh: N passed, M failed in T s" (N, M counted in stages; T the
+#   whole run, setup and builds included; CI's budget is ~40 min on 2 cores).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -76,6 +77,7 @@ stage_static() {
 }
 
 passed=0 failed=0 report=()
+t_all=$(now)
 for s in "${stages[@]}"; do
     case "$s" in tests|asan|fuzz|valgrind|static) ;; *)
         echo "test.sh: unknown stage '$s' (tests, asan, fuzz, valgrind, static)" >&2; exit 64 ;;
@@ -92,6 +94,7 @@ for s in "${stages[@]}"; do
     fi
     echo "=== test.sh: stage $s: $([ "$rc" -eq 0 ] && echo ok || echo FAILED) in ${took} s"
 done
-echo "test.sh: stages: ${report[*]}"
-echo "test.sh: $passed passed, $failed failed"
+total=$(awk -v a="$t_all" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')
+echo "test.sh: stages: ${report[*]}; total ${total}s"
+echo "test.sh: $passed passed, $failed failed in ${total} s"
 [ "$failed" -eq 0 ]

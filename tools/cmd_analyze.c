@@ -30,7 +30,7 @@ typedef struct analyze_opts {
 static const char USAGE[] =
     "usage: tendo analyze FILE.h5... [--json] [--steps-csv OUT.csv]\n"
     "                    [--placement foot|shank] [--mass KG] [--damage-k K]\n"
-    "                    [--no-store]\n"
+    "                    [--no-store] [--threads N]\n"
     "\n"
     "Finds every step of each foot pod and measures it: ground contact and flight\n"
     "time, cadence, footstrike, impact, speed, stride length and height change;\n"
@@ -55,6 +55,10 @@ static const char USAGE[] =
     "                     body weights\n"
     "  --damage-k K       exponent of the damage sum Σ (F/F_ref)^K (default 5)\n"
     "  --no-store         do not write /analysis into the file (read-only files)\n"
+    "  --threads N        1: read and analyse in one thread; 2-64: one thread reads\n"
+    "                     and decompresses while each pod is analysed in its own\n"
+    "                     (default: TENDO_THREADS, else the cores present). The\n"
+    "                     results are identical whatever N\n"
     "  -h, --help         this help\n"
     "\n"
     "Methods, constants and their sources: analysis/MODELS.md.\n"
@@ -84,6 +88,12 @@ static int parse_args(int argc, char **argv, analyze_opts *o)
             o->json = 1;
         } else if (!strcmp(arg, "--no-store")) {
             o->an.store = 0;
+        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--threads", &v)) != 0) {
+            int64_t n;
+            if (r != 1 || (r = cli_parse_int64(CMD, "--threads", v, 1, TENDO_ANALYZE_MAX_THREADS,
+                                               &n)) != 0)
+                return r;
+            o->an.threads = (int)n;
         } else if ((r = cli_option_value(CMD, argc, argv, &i, "--steps-csv", &v)) != 0) {
             if (r != 1)
                 return r;
@@ -100,6 +110,11 @@ static int parse_args(int argc, char **argv, analyze_opts *o)
     }
     if (o->nfiles == 0)
         return cli_usage(CMD, "no session file given (tendo analyze FILE.h5...)");
+    const char *env = getenv("TENDO_THREADS");
+    int64_t n;
+    if (o->an.threads == 0 && env && *env &&
+        cli_parse_int64(CMD, "TENDO_THREADS", env, 1, TENDO_ANALYZE_MAX_THREADS, &n) != 0)
+        return 64;
     return 0;
 }
 

@@ -396,7 +396,7 @@ int tendo_cmd_capacity(int argc, char **argv)
         injured = o.injured_side;
     tendo_reader *rd = NULL;
     long long test_id = 0;
-    if ((rc = tendo_reader_open(&rd, o.file, &err))) {
+    if ((rc = tendo_reader_open_untrusted(&rd, o.file, &err))) {
         tendo_catalog_close(cat);
         return cli_fail(CMD, &err);
     }

@@ -195,7 +195,7 @@ int tendo_cmd_export(int argc, char **argv)
         return cli_fail(CMD, &err);
     }
     tendo_reader *r = NULL;
-    rc = tendo_reader_open(&r, o.session, &err);
+    rc = tendo_reader_open_untrusted(&r, o.session, &err);
     if (rc == TENDO_OK)
         rc = check_targets(r, &o, &err);
     if (rc == TENDO_OK)

@@ -590,5 +590,112 @@ def case_api():
     print("api: JSON, steps CSV and summary byte-identical to the command; threads agree")
 
 
+# Long enough for several analysis windows (32768 samples, a quarter chunk)
+# at 500 Hz, and for two chunks at 1000 Hz.
+PROFILE_LONG = {"segments": [
+    {"kind": "rest", "duration_s": 8},
+    {"kind": "walk", "duration_s": 20, "speed_mps": 1.4},
+    {"kind": "run", "duration_s": 150, "speed_mps": 3.4, "footstrike": "mid"},
+    {"kind": "walk", "duration_s": 15, "speed_mps": 1.3},
+    {"kind": "rest", "duration_s": 8}]}
+
+
+def damage_chunk(h5path, serial, dataset, index):
+    """Overwrites the middle of one stored (deflated) chunk: it no longer
+    inflates, so reading it fails."""
+    with h5py.File(h5path) as f:
+        info = f["sensors"][serial][dataset].id.get_chunk_info(index)
+    with open(h5path, "r+b") as fh:
+        fh.seek(info.byte_offset + info.size // 4)
+        fh.write(b"\xff\x00\x55" * (info.size // 6))
+
+
+def case_threads():
+    """The threaded pipeline (reader + one thread per pod) gives the serial
+    path's bytes: JSON, steps CSV and summary, for a two-pod file with gaps
+    (one across a window boundary), shank pods, and a damaged file (the
+    same exit code and message: the first pod's failure, as read in order)."""
+    f = simulate("thr", PROFILE_LONG, "--seed", "12", "--rate", "500")
+    d = path("thr-csv")
+    shutil.rmtree(d, ignore_errors=True)
+    tendo("export", "csv", f, "--out", d)
+    with open(os.path.join(d, "left.csv")) as fh:
+        lines = fh.readlines()
+    with open(os.path.join(d, "left-gap.csv"), "w") as fh:  # 1 s, 0.4 s at row 32768, 0.2 s
+        fh.writelines(lines[:20001] + lines[20501:32751] + lines[32951:70001] + lines[70101:])
+    gapped = path("thr-gapped.h5")
+    tendo("import", "csv", "--out", gapped, "--rate", "500", "--left",
+          os.path.join(d, "left-gap.csv"), "--right", os.path.join(d, "right.csv"),
+          "--gyro-unit", "rad/s", "--force")
+    shank = simulate("thr-shank", PROFILE_LONG, "--seed", "13", "--rate", "500", "--placement",
+                     "shank")
+    for h5 in (gapped, shank):
+        outs = []
+        for threads in ("1", "2", "4"):
+            c = path(f"thr-{threads}.csv")
+            j = tendo("analyze", h5, "--no-store", "--json", "--threads", threads,
+                      "--steps-csv", c)
+            t = tendo("analyze", h5, "--no-store", "--threads", threads)
+            with open(c, "rb") as fh:
+                outs.append((j.stdout, fh.read(), t.stdout))
+        env = dict(os.environ, TENDO_THREADS="1")
+        e = subprocess.run([TENDO, "analyze", h5, "--no-store", "--json"], capture_output=True,
+                           text=True, env=env)
+        check(e.returncode == 0 and e.stdout == outs[0][0], "TENDO_THREADS=1 differs")
+        for k in (1, 2):
+            check(outs[k][0] == outs[0][0], f"{h5}: JSON differs with threads")
+            check(outs[k][1] == outs[0][1], f"{h5}: steps CSV differs with threads")
+            check(outs[k][2] == outs[0][2], f"{h5}: summary differs with threads")
+        check(json.loads(outs[0][0])["steps"] > 300, f"{h5}: too few steps to compare")
+    check(json.loads(tendo("analyze", gapped, "--no-store", "--json").stdout)["quality"]["gaps"]
+          == 3, "three gaps")
+    # Damage the first pod late (its second chunk) and the second pod early:
+    # the pipeline reads the second pod's bad chunk first, but must report
+    # what the serial path reports.
+    bad = simulate("thr-bad", PROFILE_LONG, "--seed", "14", "--rate", "1000")
+    with h5py.File(bad) as h:
+        serials = list(h["sensors"])
+        check(h["sensors"][serials[0]]["accel"].id.get_num_chunks() >= 2, "two chunks")
+    damage_chunk(bad, serials[0], "accel", 1)
+    damage_chunk(bad, serials[1], "accel", 0)
+    errs = []
+    for threads in ("1", "4"):
+        p = subprocess.run([TENDO, "analyze", bad, "--no-store", "--threads", threads],
+                           capture_output=True, text=True)
+        errs.append((p.returncode, p.stderr))
+    check(errs[0][0] == 65, f"damaged file: exit {errs[0][0]}: {errs[0][1]}")
+    check(serials[0] in errs[0][1], f"serial path names the first pod: {errs[0][1]}")
+    check(errs[1] == errs[0], f"threads: {errs[1]} vs serial {errs[0]}")
+    print("threads: 1, 2 and 4 threads give identical JSON, CSV and summary (gaps, shank); "
+          "a damaged file fails alike")
+
+
+def peak_rss_mb(args):
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    check(os.waitstatus_to_exitcode(status) == 0, f"{args} failed: {p.stderr.read()}")
+    return ru.ru_maxrss / 1024
+
+
+def case_memory():
+    """Streaming: analysing 40 minutes of a 1000 Hz two-pod run takes hardly
+    more memory than 10 minutes (30 more minutes of samples held would be
+    ~100 MB; the step list grows ~3 MB per hour), threaded or not."""
+    if "ASAN_OPTIONS" in os.environ:
+        print("memory: skipped under AddressSanitizer (its quarantine holds freed memory)")
+        return
+    files = {}
+    for minutes in (10, 40):
+        files[minutes] = path(f"mem-{minutes}.h5")
+        tendo("simulate", "--out", files[minutes], "--minutes", str(minutes), "--force")
+    for threads in ("1", "2"):
+        rss = {m: peak_rss_mb([TENDO, "analyze", "--no-store", "--threads", threads, f])
+               for m, f in files.items()}
+        check(rss[40] - rss[10] < 12, f"threads {threads}: peak {rss[10]:.1f} MB for 10 min, "
+              f"{rss[40]:.1f} MB for 40 min")
+        print(f"memory: threads {threads}: peak {rss[10]:.1f} MB (10 min), {rss[40]:.1f} MB "
+              f"(40 min)")
+
+
 os.makedirs(SCRATCH, exist_ok=True)
 globals()["case_" + CASE]()

@@ -15,7 +15,10 @@
 #  4. A read-only output folder (as an unprivileged user when run as root):
 #     exit 73, a message, the input untouched.
 # Kill points are random (fixed seed) within the measured length of one run,
-# so the loops stay bounded; no assertion depends on timing.
+# so the loops stay bounded; no assertion depends on timing. Inputs are as
+# small as the checks allow (a kill lands in a random phase of a run of any
+# length; disk full needs outputs over the 1 MiB limit): this test is the
+# longest of the ASan stage, where tendo runs ~4x slower.
 #   crash_safety.sh TENDO WORK_DIR
 set -u
 tendo=$1
@@ -40,7 +43,7 @@ print(-1 if a is None else sum(len(a[k]['steps']) for k in a if isinstance(a[k],
 
 # ---------------------------------------------------------------- analyze
 a=$work/analyze && mkdir -p "$a"
-"$tendo" simulate --minutes 6 --seed 11 --out "$a/orig.h5" >/dev/null
+"$tendo" simulate --minutes 3 --seed 11 --out "$a/orig.h5" >/dev/null
 raw_of "$a/orig.h5" "$a/raw-orig"
 cp "$a/orig.h5" "$a/clean.h5"
 t0=$(now); "$tendo" analyze "$a/clean.h5" >/dev/null; t1=$(now)
@@ -77,7 +80,7 @@ $py -c "
 import math
 with open('$m/big.csv', 'w') as f:
     f.write('t,ax,ay,az,gx,gy,gz\n')
-    for i in range(300000):
+    for i in range(200000):
         t = i / 1000
         f.write(f'{t:.3f},{math.sin(t):.5f},0.1,9.81,{math.cos(t):.5f},0,0.5\n')"
 t0=$(now); "$tendo" import csv --rate 1000 --left "$m/big.csv" --out "$m/ref.h5" >/dev/null; t1=$(now)
@@ -101,11 +104,11 @@ check "import: the rerun gives the same file as an uninterrupted import" "cmp -s
 check "import: no temporary file left" "no_partial '$m'"
 
 s=$work/simulate && mkdir -p "$s"
-t0=$(now); "$tendo" simulate --minutes 10 --seed 4 --out "$s/ref.h5" >/dev/null; t1=$(now)
+t0=$(now); "$tendo" simulate --minutes 4 --seed 4 --out "$s/ref.h5" >/dev/null; t1=$(now)
 run_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) * 1.2 + 0.05 }')
 for i in 1 2 3 4 5 6; do
     rm -f "$s/run.h5"
-    "$tendo" simulate --minutes 10 --seed 4 --out "$s/run.h5" >/dev/null 2>&1 &
+    "$tendo" simulate --minutes 4 --seed 4 --out "$s/run.h5" >/dev/null 2>&1 &
     pid=$!
     sleep "$(delay_in "$run_s")"
     kill -9 "$pid" 2>/dev/null
@@ -116,7 +119,7 @@ for i in 1 2 3 4 5 6; do
         check "simulate kill $i: nothing under the final name" "true"
     fi
 done
-"$tendo" simulate --minutes 10 --seed 4 --out "$s/run.h5" --force >/dev/null
+"$tendo" simulate --minutes 4 --seed 4 --out "$s/run.h5" --force >/dev/null
 check "simulate: the rerun gives the finished file" "cmp -s '$s/run.h5' '$s/ref.h5'"
 check "simulate: no temporary file left" "no_partial '$s'"
 
@@ -125,14 +128,14 @@ d=$work/full && mkdir -p "$d"
 # 1 MiB per file (ulimit -f counts 1024-byte blocks); SIGXFSZ ignored so a
 # write past it fails with EFBIG instead of killing the process.
 limited() { ( trap '' XFSZ; ulimit -f 1024; "$@" ); }
-out=$(limited "$tendo" simulate --minutes 10 --seed 2 --out "$d/sim.h5" 2>&1 >/dev/null); rc=$?
+out=$(limited "$tendo" simulate --minutes 4 --seed 2 --out "$d/sim.h5" 2>&1 >/dev/null); rc=$?
 check "disk full: simulate exits 74 (got $rc: $out)" "[ $rc = 74 ]"
 check "disk full: simulate says why" "[[ '$out' == *'sim.h5'* ]]"
 check "disk full: simulate leaves nothing under the final name" "[ ! -e '$d/sim.h5' ]"
 out=$(limited "$tendo" import csv --rate 1000 --left "$m/big.csv" --out "$d/imp.h5" 2>&1 >/dev/null); rc=$?
 check "disk full: import exits 74 (got $rc: $out)" "[ $rc = 74 ]"
 check "disk full: import leaves nothing under the final name" "[ ! -e '$d/imp.h5' ]"
-"$tendo" simulate --minutes 10 --seed 3 --out "$d/big.h5" >/dev/null
+"$tendo" simulate --minutes 4 --seed 3 --out "$d/big.h5" >/dev/null
 cp "$d/big.h5" "$d/big.orig"
 out=$(limited "$tendo" analyze "$d/big.h5" 2>&1 >/dev/null); rc=$?
 check "disk full: analyze of a file larger than the limit exits 74 (got $rc: $out)" "[ $rc = 74 ]"

@@ -2,8 +2,9 @@
  * analyze_run.c — reads one session file and runs the analysis library on
  * it (tendo_analyze_file), the result's lifetime and accessors.
  *
- * Each pod is streamed through the analysis library in chunk-aligned
- * windows (memory stays flat whatever the length). A gap in a pod's clock
+ * Each pod is streamed through the analysis library in windows of a
+ * quarter chunk (memory stays flat whatever the length), read by
+ * analyze_pipe.c: with threads, reading and the pods' analyses overlap. A gap in a pod's clock
  * ends the gait analyser and a new one continues after it with the same
  * orientation, so no stride spans missing samples. Event times come out in
  * samples since the segment's start and are mapped to seconds since the
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "analyze_internal.h"
+#include "analyze_pipe.h"
 #include "tendo_array.h"
 
 #define WINDOW TENDO_SESSION_CHUNK_ROWS /* chunk-aligned reads: see tendo_session.h */
@@ -123,30 +125,43 @@ static double session_s(const knots *m, int64_t seg0, double fs, double t, int64
 }
 
 /* Converts a segment's strides and cadence estimates to session seconds
- * and hands them over. */
-static int hand_over(tendo_an_session *ses, int pod, int side, const seg_strides *ss,
-                     const seg_cadence *sc, double fs, int64_t seg0, const knots *m,
-                     int64_t start_us, tendo_error *err)
+ * in place, at the segment's end (every knot its times need exists then). */
+static void convert_segment(seg_strides *ss, seg_cadence *sc, double fs, int64_t seg0,
+                            const knots *m, int64_t start_us)
 {
-    for (size_t i = 0; i < sc->len; i++) {
-        tendo_an_cadence_est e = sc->e[i];
-        e.t_s = session_s(m, seg0, fs, e.t_s, start_us);
-        int rc = tendo_an_session_add_cadence(ses, pod, &e, err);
-        if (rc != TENDO_OK)
-            return rc;
-    }
+    for (size_t i = 0; i < sc->len; i++)
+        sc->e[i].t_s = session_s(m, seg0, fs, sc->e[i].t_s, start_us);
     for (size_t i = 0; i < ss->len; i++) {
-        tendo_an_stride st = ss->s[i];
-        double *t[] = {&st.t_zv0, &st.t_to, &st.t_swing, &st.t_ic, &st.t_zv1, &st.t_to_next};
+        tendo_an_stride *st = &ss->s[i];
+        double *t[] = {&st->t_zv0, &st->t_to, &st->t_swing, &st->t_ic, &st->t_zv1, &st->t_to_next};
         for (size_t k = 0; k < sizeof t / sizeof *t; k++)
             *t[k] = session_s(m, seg0, fs, *t[k], start_us);
-        st.contact_s = st.t_to_next - st.t_ic;
-        st.swing_s = st.t_ic - st.t_to;
-        int rc = tendo_an_session_add(ses, pod, side, &st, err);
-        if (rc != TENDO_OK)
-            return rc;
+        st->contact_s = st->t_to_next - st->t_ic;
+        st->swing_s = st->t_ic - st->t_to;
     }
-    return TENDO_OK;
+}
+
+/* Appends n items of size sz from *src to *dst (taking src's array when dst
+ * is empty: one gap-free segment costs no copy); src is left empty. */
+static int append_items(void **dst, size_t *dlen, size_t *dcap, void **src, size_t *slen,
+                        size_t *scap, size_t sz)
+{
+    if (*dlen == 0) {
+        void *t = *dst;
+        size_t c = *dcap;
+        *dst = *src, *dcap = *scap, *dlen = *slen;
+        *src = t, *scap = c, *slen = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < *slen; i++) {
+        void *g = tendo_array_reserve(*dst, dcap, *dlen, sz, 64);
+        if (!g)
+            return -1;
+        *dst = g;
+        memcpy((char *)g + (*dlen)++ * sz, (char *)*src + i * sz, sz);
+    }
+    *slen = 0;
+    return 0;
 }
 
 typedef struct pod_stream {
@@ -256,93 +271,108 @@ static void add_note(analyze_pod_result *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static int analyze_pod(tendo_reader *rd, size_t pod, int shank, tendo_an_session *ses,
-                       int64_t start_us, analyze_pod_result *res, tendo_error *err)
+/* One pod's analysis: the consumer of its windows (analyze_pipe.h). It
+ * may run in a thread of its own, so it touches nothing shared: its strides
+ * and cadence estimates collect here, in session seconds and segment order,
+ * and reach the session after every pod is done, in pod order (the
+ * session's input, and so every output, is the same whatever the threads). */
+typedef struct pod_job {
+    tendo_pod_meta meta;
+    int pod, side, shank;
+    double fs, period_us;
+    int64_t n, start_us;
+    analyze_pod_result *res;
+    pod_stream ps;
+    knots m;
+    int64_t prev_t;
+    seg_strides out;  /* converted strides of the segments ended so far */
+    seg_cadence outc; /* and their spectral cadence estimates */
+} pod_job;
+
+/* Ends the current segment and moves its results, converted, to the output. */
+static int close_segment(pod_job *j, tendo_error *err)
 {
-    const tendo_pod_meta *pm = tendo_reader_pod(rd, pod);
-    int64_t n = tendo_reader_sample_count(rd, pod);
-    double fs = pm->sample_rate_hz, period_us = 1e6 / fs;
-    int side = pm->side == TENDO_SIDE_RIGHT;
-    res->samples = n;
-    int64_t *t = malloc(WINDOW * sizeof *t);
-    float *a = malloc(3 * WINDOW * sizeof *a), *w = malloc(3 * WINDOW * sizeof *w);
-    uint8_t *status = malloc(WINDOW);
-    knots m = {0};
-    pod_stream ps = {0};
-    ps.shank = shank;
-    ps.confidence = NAN;
-    ps.accel_range = pm->accel_range_g > 0 ? pm->accel_range_g * 9.80665 : 0; /* g₀ */
+    int rc = end_segment(&j->ps, err);
+    if (rc != TENDO_OK)
+        return rc;
+    convert_segment(&j->ps.seg, &j->ps.segc, j->fs, j->ps.seg0, &j->m, j->start_us);
+    if (append_items((void **)&j->out.s, &j->out.len, &j->out.cap, (void **)&j->ps.seg.s,
+                     &j->ps.seg.len, &j->ps.seg.cap, sizeof *j->out.s) != 0 ||
+        append_items((void **)&j->outc.e, &j->outc.len, &j->outc.cap, (void **)&j->ps.segc.e,
+                     &j->ps.segc.len, &j->ps.segc.cap, sizeof *j->outc.e) != 0)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return TENDO_OK;
+}
+
+static int pod_window(pod_job *j, const analyze_window *win, tendo_error *err)
+{
+    analyze_pod_result *res = j->res;
+    const int64_t *t = win->time_us;
+    const uint8_t *status = win->status;
+    const float *a = win->accel, *w = win->gyro;
+    int64_t first = win->first;
+    size_t len = win->n;
     int rc = TENDO_OK;
-    if (!t || !a || !w || !status)
+    /* a knot at every whole chunk (the time map does not depend on how the
+     * samples were windowed for reading) */
+    if (first % WINDOW == 0 && knot_add(&j->m, first, t[0]) != 0)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-    if (rc == TENDO_OK && n > 0)
-        rc = new_segment(&ps, fs, 0, err);
-    int64_t prev_t = INT64_MIN;
-    for (int64_t first = 0; rc == TENDO_OK && first < n; first += WINDOW) {
-        size_t len = (size_t)(n - first < WINDOW ? n - first : WINDOW);
-        tendo_block blk = {.n = len, .time_us = t, .accel = a, .gyro = shank ? NULL : w,
-                           .status = status};
-        memset(status, 0, len);
-        rc = tendo_reader_read_si(rd, pod, first, &blk, err);
-        if (rc == TENDO_OK && knot_add(&m, first, t[0]) != 0)
+    size_t run0 = 0; /* first sample of the window not yet pushed */
+    for (size_t i = 0; rc == TENDO_OK && i < len; i++) {
+        if (status[i] & (TENDO_STATUS_ACCEL_CLIPPED | TENDO_STATUS_GYRO_CLIPPED))
+            res->clipped++;
+        int64_t prev_t = j->prev_t;
+        j->prev_t = t[i];
+        if (prev_t == INT64_MIN || !((double)(t[i] - prev_t) > GAP_PERIODS * j->period_us ||
+                                     (status[i] & TENDO_STATUS_GAP_BEFORE)))
+            continue;
+        res->gaps++;
+        res->gap_s += ((double)(t[i] - prev_t) - j->period_us) / 1e6;
+        int64_t gi = first + (int64_t)i;
+        if (knot_add(&j->m, gi - 1, prev_t) != 0 || knot_add(&j->m, gi, t[i]) != 0)
             rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-        size_t run0 = 0; /* first sample of the window not yet pushed */
-        for (size_t i = 0; rc == TENDO_OK && i < len; i++) {
-            if (status[i] & (TENDO_STATUS_ACCEL_CLIPPED | TENDO_STATUS_GYRO_CLIPPED))
-                res->clipped++;
-            int gap = prev_t != INT64_MIN && ((double)(t[i] - prev_t) > GAP_PERIODS * period_us ||
-                                              (status[i] & TENDO_STATUS_GAP_BEFORE));
-            if (gap) {
-                res->gaps++;
-                res->gap_s += ((double)(t[i] - prev_t) - period_us) / 1e6;
-                int64_t gi = first + (int64_t)i;
-                if (knot_add(&m, gi - 1, prev_t) != 0 || knot_add(&m, gi, t[i]) != 0)
-                    rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-                if (rc == TENDO_OK && i > run0)
-                    rc = push(&ps, a + 3 * run0, w + 3 * run0, i - run0, err);
-                if (rc == TENDO_OK)
-                    rc = end_segment(&ps, err);
-                if (rc == TENDO_OK)
-                    rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m,
-                                   start_us, err);
-                if (rc == TENDO_OK)
-                    rc = new_segment(&ps, fs, gi, err);
-                run0 = i;
-            }
-            prev_t = t[i];
-        }
-        if (rc == TENDO_OK && len > run0)
-            rc = push(&ps, a + 3 * run0, w + 3 * run0, len - run0, err);
-        if (rc == TENDO_OK && drain_all(&ps) != 0)
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-        if (rc == TENDO_OK && first + (int64_t)len == n && knot_add(&m, n - 1, t[len - 1]) != 0)
-            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-        if (rc == TENDO_OK && first == 0)
-            res->first_s = (double)(t[0] - start_us) / 1e6;
-        if (rc == TENDO_OK && first + (int64_t)len == n)
-            res->last_s = (double)(t[len - 1] - start_us) / 1e6;
+        if (rc == TENDO_OK && i > run0)
+            rc = push(&j->ps, a + 3 * run0, w ? w + 3 * run0 : NULL, i - run0, err);
+        if (rc == TENDO_OK)
+            rc = close_segment(j, err);
+        if (rc == TENDO_OK)
+            rc = new_segment(&j->ps, j->fs, gi, err);
+        run0 = i;
     }
-    if (rc == TENDO_OK)
-        rc = end_segment(&ps, err);
-    if (rc == TENDO_OK)
-        rc = hand_over(ses, (int)pod, side, &ps.seg, &ps.segc, fs, ps.seg0, &m, start_us, err);
-    tendo_an_gait_free(ps.g);
-    tendo_an_cadence_free(ps.cad);
-    tendo_an_shank_free(ps.sh);
+    if (rc == TENDO_OK && len > run0)
+        rc = push(&j->ps, a + 3 * run0, w ? w + 3 * run0 : NULL, len - run0, err);
+    if (rc == TENDO_OK && drain_all(&j->ps) != 0)
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    if (rc == TENDO_OK && first + (int64_t)len == j->n &&
+        knot_add(&j->m, j->n - 1, t[len - 1]) != 0)
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    if (rc == TENDO_OK && first == 0)
+        res->first_s = (double)(t[0] - j->start_us) / 1e6;
+    if (rc == TENDO_OK && first + (int64_t)len == j->n)
+        res->last_s = (double)(t[len - 1] - j->start_us) / 1e6;
+    return rc;
+}
+
+/* After the pod's last window: the last segment, the notes. */
+static int pod_end(pod_job *j, tendo_error *err)
+{
+    const tendo_pod_meta *pm = &j->meta;
+    analyze_pod_result *res = j->res;
+    int rc = close_segment(j, err);
     res->analyzed = rc == TENDO_OK;
-    res->shank = shank;
-    res->orientation_confidence = ps.confidence;
-    if (rc == TENDO_OK && shank && fs < 200)
+    res->shank = j->shank;
+    res->orientation_confidence = j->ps.confidence;
+    if (rc == TENDO_OK && j->shank && j->fs < 200)
         add_note(res,
                  "%s: shank data at %g Hz: below 200 Hz the tibial shock spans a few samples and "
                  "contacts are unreliable (analysis/MODELS.md, \"Shank\")",
-                 pm->serial, fs);
-    if (rc == TENDO_OK && shank)
+                 pm->serial, j->fs);
+    if (rc == TENDO_OK && j->shank)
         add_note(res,
                  "%s: shank accelerometer (no gyroscope): steps, cadence, contact time and tibial "
                  "shock only; speed, distance, elevation and Achilles load need a foot pod",
                  pm->serial);
-    if (rc == TENDO_OK && !shank && !ps.have_r)
+    if (rc == TENDO_OK && !j->shank && !j->ps.have_r)
         add_note(res, "%s: no walking or running to find the pod's orientation from", pm->serial);
     if (rc == TENDO_OK && res->clipped > 0)
         add_note(res,
@@ -350,14 +380,58 @@ static int analyze_pod(tendo_reader *rd, size_t pod, int shank, tendo_an_session
                  "peaks there are lower bounds",
                  pm->serial, 100.0 * (double)res->clipped / (double)res->samples, pm->accel_range_g,
                  pm->gyro_range_dps);
-    free(ps.seg.s);
-    free(ps.segc.e);
-    free(m.k);
-    free(t);
-    free(a);
-    free(w);
-    free(status);
     return rc;
+}
+
+static int pod_consume(void *ctx, const analyze_window *w, tendo_error *err)
+{
+    return w ? pod_window(ctx, w, err) : pod_end(ctx, err);
+}
+
+static int pod_job_init(pod_job *j, tendo_reader *rd, size_t pod, int shank, int64_t start_us,
+                        analyze_pod_result *res, tendo_error *err)
+{
+    memset(j, 0, sizeof *j);
+    j->meta = *tendo_reader_pod(rd, pod);
+    j->pod = (int)pod;
+    j->side = j->meta.side == TENDO_SIDE_RIGHT;
+    j->shank = shank;
+    j->fs = j->meta.sample_rate_hz;
+    j->period_us = 1e6 / j->fs;
+    j->n = tendo_reader_sample_count(rd, pod);
+    j->start_us = start_us;
+    j->res = res;
+    j->prev_t = INT64_MIN;
+    j->ps.shank = shank;
+    j->ps.confidence = NAN;
+    j->ps.accel_range = j->meta.accel_range_g > 0 ? j->meta.accel_range_g * 9.80665 : 0; /* g₀ */
+    res->samples = j->n;
+    return j->n > 0 ? new_segment(&j->ps, j->fs, 0, err) : TENDO_OK;
+}
+
+/* Hands the pod's results to the session (in the serial order: cadence
+ * estimates and strides, segment by segment). */
+static int pod_job_hand_over(pod_job *j, tendo_an_session *ses, tendo_error *err)
+{
+    int rc = TENDO_OK;
+    for (size_t i = 0; rc == TENDO_OK && i < j->outc.len; i++)
+        rc = tendo_an_session_add_cadence(ses, j->pod, &j->outc.e[i], err);
+    for (size_t i = 0; rc == TENDO_OK && i < j->out.len; i++)
+        rc = tendo_an_session_add(ses, j->pod, j->side, &j->out.s[i], err);
+    return rc;
+}
+
+static void pod_job_free(pod_job *j)
+{
+    tendo_an_gait_free(j->ps.g);
+    tendo_an_cadence_free(j->ps.cad);
+    tendo_an_shank_free(j->ps.sh);
+    free(j->ps.seg.s);
+    free(j->ps.segc.e);
+    free(j->out.s);
+    free(j->outc.e);
+    free(j->m.k);
+    memset(j, 0, sizeof *j);
 }
 
 /* ------------------------------------------------------------ one file */
@@ -382,6 +456,9 @@ static int check_options(const tendo_analyze_options *o, tendo_error *err)
     if (!(o->damage_k >= 1 && o->damage_k <= 20))
         return tendo_error_set(err, TENDO_EUSAGE, "damage exponent %g is outside 1–20",
                                o->damage_k);
+    if (o->threads < 0 || o->threads > TENDO_ANALYZE_MAX_THREADS)
+        return tendo_error_set(err, TENDO_EUSAGE, "threads %d is outside 0–%d", o->threads,
+                               TENDO_ANALYZE_MAX_THREADS);
     return TENDO_OK;
 }
 
@@ -389,13 +466,19 @@ static int analyze(tendo_analyze_result *fr, tendo_error *err)
 {
     const tendo_analyze_options *o = &fr->opt;
     tendo_reader *rd;
-    int rc = tendo_reader_open(&rd, fr->path, err);
+    int rc = o->trusted ? tendo_reader_open(&rd, fr->path, err)
+                        : tendo_reader_open_untrusted(&rd, fr->path, err);
     if (rc != TENDO_OK)
         return rc;
     int64_t start_us = tendo_reader_meta(rd)->start_time_us;
     tendo_an_session_options so = {.mass_kg = o->mass_kg, .damage_k = o->damage_k};
     rc = tendo_an_session_new(&fr->ses, &so, err);
     fr->npods = tendo_reader_pod_count(rd);
+    pod_job *jobs = calloc(fr->npods ? fr->npods : 1, sizeof *jobs);
+    analyze_stream streams[TENDO_MAX_PODS];
+    size_t ns = 0;
+    if (rc == TENDO_OK && !jobs)
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     for (size_t p = 0; rc == TENDO_OK && p < fr->npods; p++) {
         const tendo_pod_meta *pm = tendo_reader_pod(rd, p);
         fr->pods[p] = *pm;
@@ -411,15 +494,26 @@ static int analyze(tendo_analyze_result *fr, tendo_error *err)
             continue;
         }
         int shank = placement == TENDO_PLACEMENT_SHANK;
-        rc = analyze_pod(rd, p, shank, fr->ses, start_us, pr, err);
-        if (rc == TENDO_OK) {
-            fr->pods_analyzed++;
-            fr->foot_pods_analyzed += !shank;
-        }
-        double span = pr->last_s;
+        rc = pod_job_init(&jobs[ns], rd, p, shank, start_us, pr, err);
+        streams[ns] = (analyze_stream){.pod = p, .want_gyro = !shank, .consume = pod_consume,
+                                       .ctx = &jobs[ns]};
+        ns++;
+    }
+    if (rc == TENDO_OK)
+        rc = analyze_pipe_run(rd, streams, ns, o->threads, err);
+    for (size_t k = 0; k < ns; k++) {
+        if (rc == TENDO_OK)
+            rc = pod_job_hand_over(&jobs[k], fr->ses, err);
+        pod_job_free(&jobs[k]); /* each pod's copy goes once the session holds it */
+        if (rc != TENDO_OK)
+            continue;
+        fr->pods_analyzed++;
+        fr->foot_pods_analyzed += streams[k].want_gyro; /* the foot pods */
+        double span = fr->pr[streams[k].pod].last_s;
         if (span > fr->duration_s)
             fr->duration_s = span;
     }
+    free(jobs);
     /* Pods that were skipped still count for the session's length, and
      * every pod for its first sample (the steps CSV's time zero). */
     fr->first_sample_s = NAN;

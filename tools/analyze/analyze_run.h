@@ -17,14 +17,16 @@
  * The outputs are exactly those of `tendo analyze` (one code path: the
  * command is built on these functions). Methods: analysis/MODELS.md.
  *
- * Threads: every function is reentrant: distinct results may be made,
- * printed and freed from many threads at once. The analysis library
- * serialises FFTW's (not thread-safe) planner internally and Debian's
- * HDF5 is built thread-safe (it serialises its own calls, so file reading
- * does not run in parallel inside one process: MPI ranks or processes
- * scale better than threads). Two analyses that store into the SAME file
- * at once are not safe: the later rename wins; give each file to one
- * worker.
+ * Threads: tendo_analyze_file itself uses threads (options.threads): one
+ * reads, the pods are analysed beside it. A program that already runs
+ * analyses in parallel (tendo batch -j N) should pass threads = 1 so the
+ * cores are not oversubscribed. Every function is reentrant: distinct
+ * results may be made, printed and freed from many threads at once. The
+ * analysis library serialises FFTW's (not thread-safe) planner internally;
+ * HDF5 serialises its own calls (file reading does not run in parallel
+ * inside one process: MPI ranks or processes scale better than threads).
+ * Two analyses that store into the SAME file at once are not safe: the
+ * later rename wins; give each file to one worker.
  */
 #ifndef TENDO_ANALYZE_RUN_H
 #define TENDO_ANALYZE_RUN_H
@@ -48,9 +50,19 @@ typedef struct tendo_analyze_options {
     double damage_k; /* exponent of the damage sum Σ (F/F_ref)^k, 1–20 */
     int store;       /* 1: write /analysis into the file (a verified copy
                         replaces it, so a crash never damages the recording) */
+    int threads;     /* 0: automatic (TENDO_THREADS, else the cores present);
+                        1: read and analyse in the calling thread; 2 or more:
+                        one thread reads and decompresses while each pod is
+                        analysed in a thread of its own. The results are the
+                        same, bit for bit, whatever the value. */
+    int trusted;     /* 0: check the file in a sandboxed process first
+                        (tendo_probe); 1: the caller has just done so */
 } tendo_analyze_options;
 
-/* placement as recorded, mass unknown, damage_k 5, store 1 */
+/* Largest tendo_analyze_options.threads (and TENDO_THREADS) accepted. */
+#define TENDO_ANALYZE_MAX_THREADS 64
+
+/* placement as recorded, mass unknown, damage_k 5, store 1, threads 0 */
 void tendo_analyze_defaults(tendo_analyze_options *o);
 
 typedef struct tendo_analyze_result tendo_analyze_result;

@@ -91,14 +91,16 @@ typedef struct outcome {
     int completed; /* 1: a registered session got its summary (sync's files) */
 } outcome;
 
-/* Analyses abs with the body mass of athlete a (the file is not changed). */
-static int analyse(const char *abs, const tendo_athlete *a, tendo_analyze_result **r,
+/* Analyses abs with the body mass of athlete a (the file is not changed);
+ * probed: 1 when abs has just passed tendo_probe. */
+static int analyse(const char *abs, int probed, const tendo_athlete *a, tendo_analyze_result **r,
                    outcome *out, tendo_error *e)
 {
     tendo_analyze_options ao;
     tendo_analyze_defaults(&ao);
     ao.mass_kg = a->mass_kg;
     ao.store = 0;
+    ao.trusted = probed;
     int rc = tendo_analyze_file(abs, &ao, r, e);
     if (rc != TENDO_OK)
         return rc;
@@ -145,7 +147,7 @@ static int complete(tendo_catalog *c, const tendo_catalog_session *reg, const ch
     if (rc != TENDO_OK)
         return rc;
     tendo_analyze_result *r;
-    if ((rc = analyse(reg->path, &a, &r, out, e)) != TENDO_OK)
+    if ((rc = analyse(reg->path, 0, &a, &r, out, e)) != TENDO_OK)
         return rc;
     char *json = tendo_add_summary_json(r);
     rc = json ? tendo_catalog_session_set_summary(c, reg->id, json, TENDO_AN_VERSION,
@@ -171,7 +173,7 @@ static int add_one(tendo_catalog *c, const add_opts *o, const char *file, added 
         return tendo_error_set(e, errno == ENOENT ? TENDO_ENOINPUT : TENDO_EIO,
                                "%s: %s", file, strerror(errno));
     tendo_reader *rd;
-    int rc = tendo_reader_open(&rd, abs, e);
+    int rc = tendo_reader_open_untrusted(&rd, abs, e);
     if (rc != TENDO_OK)
         return rc;
     tendo_session_meta meta = *tendo_reader_meta(rd);
@@ -201,7 +203,7 @@ static int add_one(tendo_catalog *c, const add_opts *o, const char *file, added 
         return rc;
     }
     tendo_analyze_result *r;
-    if ((rc = analyse(abs, &a, &r, out, e)) != TENDO_OK)
+    if ((rc = analyse(abs, 1, &a, &r, out, e)) != TENDO_OK)
         return rc;
     tendo_catalog_session s;
     rc = tendo_add_session_record(r, &meta, abs, a.id, &s, e);

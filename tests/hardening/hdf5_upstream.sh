@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Files that crash or hang libhdf5 itself (hdf5-upstream/README.md), a
+# decompression bomb, and a large chunk against a small probe memory limit: `tendo inspect`,
+# `analyze` and `export` must each exit 65 with a message naming the file
+# and saying why, never die of a signal, print nothing on stdout and write
+# nothing (the file and its folder stay byte for byte the same).
+#   hdf5_upstream.sh TENDO CASES_DIR BOMB.h5 WORK_DIR [asan|plain]
+set -u
+tendo=$1
+cases=$2
+bomb=$3
+work=$4
+build=${5:-plain}
+rm -rf "$work" && mkdir -p "$work"
+# The hangs spin inside libhdf5 until the probe's CPU limit: keep it short.
+export TENDO_PROBE_SECONDS=1
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# run NAME FRAGMENT CMD...: CMD must exit 65, with stderr's tendo line naming
+# NAME and holding FRAGMENT, an empty stdout and an unchanged folder.
+run() {
+    local name=$1 fragment=$2
+    shift 2
+    local before after rc line
+    before=$(cd "$work/d" && sha256sum -- * | sort)
+    "$@" >"$work/stdout" 2>"$work/stderr"
+    rc=$?
+    after=$(cd "$work/d" && sha256sum -- * | sort)
+    # under ASan the child's own report precedes tendo's message
+    line=$(grep '^tendo ' "$work/stderr" | tail -n 1)
+    [ "$rc" = 65 ] || { bad "$name: '$*' exit $rc, expected 65 ($(tail -n 3 "$work/stderr"))"; return; }
+    [[ "$line" == *"$name"* ]] || { bad "$name: '$*': message '$line' does not name the file"; return; }
+    [[ "$line" == *"$fragment"* ]] || { bad "$name: '$*': message '$line' lacks '$fragment'"; return; }
+    [ ! -s "$work/stdout" ] || { bad "$name: '$*' printed on stdout"; return; }
+    [ "$before" = "$after" ] || { bad "$name: '$*' changed the folder"; return; }
+    ok
+}
+
+n=0
+for f in "$cases"/*.h5; do
+    name=$(basename "$f")
+    rm -rf "$work/d" "$work/out" && mkdir -p "$work/d"
+    cp "$f" "$work/d/$name"
+    case "$name" in
+        crash-*) why="crashed" ;;
+        timeout-*) why="ran out of time" ;;
+        *) why="" ;;
+    esac
+    run "$name" "the HDF5 library $why" "$tendo" inspect "$work/d/$name"
+    run "$name" "the HDF5 library $why" "$tendo" analyze "$work/d/$name"
+    # the hangs cost a CPU limit each: the other commands on crashes only
+    [ "$why" = crashed ] || { n=$((n + 1)); continue; }
+    run "$name" "the HDF5 library $why" "$tendo" inspect --json "$work/d/$name"
+    run "$name" "the HDF5 library $why" "$tendo" export csv "$work/d/$name" --out "$work/out"
+    [ ! -e "$work/out" ] || bad "$name: export created $work/out"
+    n=$((n + 1))
+done
+[ "$n" -ge 7 ] || bad "only $n cases in $cases"
+
+# A chunk that inflates to ~80 MiB from a 100 KB file (HDF5 would inflate
+# it whole): refused by the chunk check before HDF5 decodes it, with tendo's
+# whole address space limited to 600 MiB (it needs ~150 MiB here).
+# (AddressSanitizer maps terabytes of shadow: no address-space limit there.)
+limit=600000
+[ "$build" = plain ] || limit=unlimited
+rm -rf "$work/d" && mkdir -p "$work/d"
+cp "$bomb" "$work/d/bomb.h5"
+run bomb.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit" \
+    "$tendo" inspect "$work/d/bomb.h5"
+run bomb.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit" \
+    "$tendo" analyze "$work/d/bomb.h5"
+
+# A legal 60 MiB chunk (zeros, 60 KB stored): read by default (exit 0), but
+# with the probe held to 64 MiB more address space the check fails in the
+# child, never in tendo.
+rm -rf "$work/d" && mkdir -p "$work/d"
+cp "$(dirname "$bomb")/good-int16.h5" "$work/d/big-chunk.h5"
+/usr/bin/python3 - "$work/d/big-chunk.h5" <<'PY'
+import sys, zlib, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    g = f["sensors/P1"]
+    n = g["status"].shape[0]
+    del g["status"]
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk((60 << 20,))
+    dcpl.set_deflate(1)
+    space = h5py.h5s.create_simple((n,), (h5py.h5s.UNLIMITED,))
+    ds = h5py.h5d.create(g.id, b"status", h5py.h5t.STD_U8LE, space, dcpl=dcpl)
+    ds.write_direct_chunk((0,), zlib.compress(bytes(60 << 20), 9), 0)
+PY
+"$tendo" inspect "$work/d/big-chunk.h5" >/dev/null 2>"$work/stderr" ||
+    bad "big-chunk.h5: a legal 60 MiB chunk is refused: $(cat "$work/stderr")"
+TENDO_PROBE_MEMORY_MB=64 run big-chunk.h5 "" "$tendo" inspect "$work/d/big-chunk.h5"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
