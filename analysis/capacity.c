@@ -214,7 +214,7 @@ static int integrate(tendo_an_capacity *c, int64_t i0, int64_t i1, const double 
     for (size_t k = 0; k < n; k++)
         for (int j = 0; j < 3; j++)
             c->scratch[3 * k + j] = (float)(c->gyro[3 * (p0 + k) + j] - c->bias[j]);
-    return an_stride_integrate(c->acc + 3 * p0, c->scratch, n, a0, c->fs, len_m, dz_m, NULL);
+    return an_stride_integrate(c->acc + 3 * p0, c->scratch, n, a0, c->fs, NULL, len_m, dz_m, NULL);
 }
 
 static int evaluate(tendo_an_capacity *c, int64_t start, int64_t end, tendo_error *err)

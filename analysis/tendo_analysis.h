@@ -35,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.5"
+#define TENDO_AN_VERSION "tendo-analysis 0.6"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
@@ -103,6 +103,9 @@ typedef struct tendo_an_gait_options {
     const double *r_override; /* NULL: estimate; else row-major 3×3, foot = r · sensor */
     double calib_s;           /* data used to estimate orientation; 0 → 30 s */
     double min_swing_radps;   /* smallest mid-swing pitch rate; 0 → 1.0 rad/s */
+    double accel_range_mps2;  /* accelerometer full scale (m/s²); 0 unknown. Samples at it
+                                 are clipped: their lost velocity is attributed to them
+                                 (MODELS.md, "Clipped impacts") */
 } tendo_an_gait_options;
 
 /* What a stride's strapdown integration (zupt.c) says about a constant
@@ -113,11 +116,16 @@ typedef struct tendo_an_gait_options {
  * stride's world frame (z up, heading 0 at its start) and the foot frame.
  * Single precision: these are small corrections. */
 typedef struct tendo_an_drift {
+    /* In a stride with clipped samples, v_end, ma and mg are projected off
+     * the clipped axes' directions U (P = I - U Uᵀ: the clipped impulse
+     * there is unknown) and qa, qg carry -(T/2 - t_c) U Uᵀ (ma, mg), the
+     * share of the bias that the clip correction took away (zupt.c). */
     float v_end[3]; /* world velocity at the end before de-drift (should be 0), m/s */
     float ma[9];    /* ∂v_end/∂b = ∫ (R(t) - R(0)) dt, s (row-major) */
     float mg[9];    /* ∂v_end/∂(gyro bias) = -∫ [f(t)×] ∫₀ᵗ R ds dt, m/s per rad/s */
     float qa[9];    /* ∂(displacement)/∂b before the start-attitude term = ∫ (T/2 - t) R(t) dt, s² */
     float qg[9];    /* ∂(displacement)/∂(gyro bias) = -∫ (T/2 - t) [f(t)×] ∫₀ᵗ R ds dt, m per rad/s */
+    int clipped;    /* accelerometer axes clipped in this stride (0–3) */
     float r0[9];    /* starting attitude, world = r0 · foot */
     float pos[3];   /* de-drifted displacement, world, m */
     float g;        /* local gravity |a0|, m/s² */

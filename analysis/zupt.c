@@ -19,7 +19,17 @@
  *   6. in the same pass, the end velocity's and the displacement's
  *      first-order sensitivities to constant sensor biases (tendo_an_drift),
  *      from which session.c estimates and removes each pod's biases
- *      (bias error states of ZUPT-aided INS: Foxlin 2005; Skog et al. 2010).
+ *      (bias error states of ZUPT-aided INS: Foxlin 2005; Skog et al. 2010);
+ *   7. clipped samples (accelerometer axis at full scale, typically the
+ *      impact of a fast heel strike): the impulse they lose is a velocity
+ *      step at the impact, not a drift, so the end velocity's part along
+ *      the clipped axes is removed as a step at the clipped samples, the rest
+ *      linearly. This is the smoothed (Rauch-Tung-Striebel) estimate between
+ *      two zero-velocity updates when the clipped samples' specific force is
+ *      unknown along those axes (Colomar, Nilsson & Händel 2012, "Smoothing
+ *      for ZUPT-aided INSs", IPIN; the linear de-drift is the same smoother
+ *      with equal process noise on every sample). The bias sensitivities are
+ *      projected off those axes to match (tendo_an_drift).
  */
 #include <string.h>
 
@@ -41,8 +51,54 @@ static void quat_matrix(const double *q, double *r)
     r[8] = 1 - 2 * (x * x + y * y);
 }
 
+/* Orthonormal basis (columns of u, row-major 3×3) of the clipped axes'
+ * world directions d (three vectors, zero where an axis did not clip); a
+ * direction within ~10° of the span of the others adds nothing. Returns
+ * how many. */
+static int clip_basis(double d[3][3], double u[9])
+{
+    int m = 0;
+    for (int k = 0; k < 3; k++) {
+        double v[3] = {d[k][0], d[k][1], d[k][2]}, n0 = an_norm(v);
+        if (!(n0 > 0))
+            continue;
+        for (int j = 0; j < m; j++) {
+            double c = v[0] * u[j] + v[1] * u[3 + j] + v[2] * u[6 + j];
+            for (int r = 0; r < 3; r++)
+                v[r] -= c * u[3 * r + j];
+        }
+        double nv = an_norm(v);
+        if (nv < 0.17 * n0) /* sin 10° */
+            continue;
+        for (int r = 0; r < 3; r++)
+            u[3 * r + m] = v[r] / nv;
+        m++;
+    }
+    return m;
+}
+
+/* x ← x - U Uᵀ x for each column of the row-major 3×3 x; y ← y - s U Uᵀ x
+ * (before x changes) when y is given. */
+static void clip_project(const double *u, int m, double *x, double *y, double s)
+{
+    for (int col = 0; col < 3; col++) {
+        double p[3] = {0, 0, 0};
+        for (int j = 0; j < m; j++) {
+            double c = u[j] * x[col] + u[3 + j] * x[3 + col] + u[6 + j] * x[6 + col];
+            for (int r = 0; r < 3; r++)
+                p[r] += c * u[3 * r + j];
+        }
+        for (int r = 0; r < 3; r++) {
+            if (y)
+                y[3 * r + col] -= s * p[r];
+            x[3 * r + col] -= p[r];
+        }
+    }
+}
+
 int an_stride_integrate(const float *acc, const float *gyro, size_t n, const double *a0,
-                        double fs_hz, double *length_m, double *dz_m, tendo_an_drift *drift)
+                        double fs_hz, const an_clip *clip, double *length_m, double *dz_m,
+                        tendo_an_drift *drift)
 {
     if (n < 3)
         return -1;
@@ -93,6 +149,9 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
         ax_p = awp[0], ay_p = awp[1], az_p = awp[2] - g;
     }
     double gxp = gyro[0], gyp = gyro[1], gzp = gyro[2], hdt = 0.5 * dt, dt2 = dt * dt;
+    /* clipped samples: each axis' world direction summed, and their times */
+    double cdir[3][3] = {{0}}, ct = 0;
+    size_t cn = 0;
     for (size_t i = 1; i < n; i++) {
         double gx = gyro[3 * i], gy = gyro[3 * i + 1], gz = gyro[3 * i + 2];
         double wx = 0.5 * (gxp + gx), wy = 0.5 * (gyp + gy), wz = 0.5 * (gzp + gz);
@@ -126,6 +185,20 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
             nw *= f, nx *= f, ny *= f, nz *= f;
         }
         qw = nw, qx = nx, qy = ny, qz = nz;
+        if (clip && clip->mask[i]) {
+            for (int k = 0; k < 3; k++) {
+                if (!(clip->mask[i] & (1u << k)))
+                    continue;
+                const double *e = clip->axis + 3 * k;
+                double ux = 2 * (qy * e[2] - qz * e[1]), uy = 2 * (qz * e[0] - qx * e[2]),
+                       uz = 2 * (qx * e[1] - qy * e[0]);
+                cdir[k][0] += e[0] + qw * ux + (qy * uz - qz * uy);
+                cdir[k][1] += e[1] + qw * uy + (qz * ux - qx * uz);
+                cdir[k][2] += e[2] + qw * uz + (qx * uy - qy * ux);
+            }
+            ct += (double)i * dt;
+            cn++;
+        }
         /* world specific force q a q*: a + w t + u × t with t = 2 u × a
          * (u the quaternion's vector part), cheaper than forming R */
         double sx = acc[3 * i], sy = acc[3 * i + 1], sz = acc[3 * i + 2];
@@ -180,9 +253,30 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
     pos[0] = px, pos[1] = py, pos[2] = pz;
     for (int k = 0; k < 3; k++)
         pos[k] -= v[k] * T / 2;
+    /* 7. The end velocity's part c = U Uᵀ v along the clipped axes is a step
+     * at the clip time t_c: the linear de-drift took c T/2 off the
+     * displacement where c (T - t_c) was due, so c (T/2 - t_c) more comes
+     * off. The rest of v (and the sensitivities) stays for the bias estimate. */
+    double U[9];
+    int m = cn ? clip_basis(cdir, U) : 0;
+    if (m > 0) {
+        double lev = T / 2 - ct / (double)cn, cv[3] = {0, 0, 0};
+        for (int j = 0; j < m; j++) {
+            double d = U[j] * v[0] + U[3 + j] * v[1] + U[6 + j] * v[2];
+            for (int r = 0; r < 3; r++)
+                cv[r] += d * U[3 * r + j];
+        }
+        for (int k = 0; k < 3; k++) {
+            pos[k] -= cv[k] * lev;
+            v[k] -= cv[k];
+        }
+        clip_project(U, m, ma, qa, lev);
+        clip_project(U, m, mg, qg, lev);
+    }
     *length_m = hypot(pos[0], pos[1]);
     *dz_m = pos[2];
     if (drift) {
+        drift->clipped = m;
         for (int k = 0; k < 9; k++) {
             drift->ma[k] = (float)ma[k];
             drift->qa[k] = (float)qa[k];

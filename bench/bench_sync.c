@@ -16,8 +16,14 @@
  * every round downloads everything). Wall time is measured here around each
  * child; the child's peak RSS and CPU come from wait4(); the emulator's CPU
  * from /proc of tendo-podsim (our parent). The figures of the round with
- * the best link time are printed with the median ratio, since the shared
- * machine's load swings both by 2× (PODSIM.md).
+ * the best link time are printed with the medians of every round (times,
+ * ratio, CPU seconds), since the shared machine's load swings wall times by
+ * 2× (PODSIM.md) and CPU seconds much less.
+ *
+ * The link speed is the emulator's: under `tendo-podsim --link-rate 40` both
+ * the bare read and the sync run on a 40 MB/s wire per pod (a real pod's
+ * USB 2.0 link), and the ratio says whether the sync keeps up with it.
+ * tendo-podsim names its rate in $TENDO_PODSIM_LINK_RATE, printed here.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -150,6 +156,14 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static double median_of(const double *v, int n)
+{
+    double sorted[MAX_ROUNDS];
+    memcpy(sorted, v, sizeof(double) * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof *sorted, by_double);
+    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: tendo-podsim --pod ... -- bench_sync --tendo PATH --link PATH "
@@ -184,6 +198,7 @@ int main(int argc, char **argv)
     snprintf(inflight, sizeof inflight, "%d", TENDO_USB_XFERS);
 
     double link_s[MAX_ROUNDS], sync_s[MAX_ROUNDS], ratio[MAX_ROUNDS];
+    double link_cpu_all[MAX_ROUNDS], sync_cpu_all[MAX_ROUNDS], sync_emu_all[MAX_ROUNDS];
     double best_link = 1e30;
     int best = 0;
     struct {
@@ -233,6 +248,9 @@ int main(int argc, char **argv)
         cJSON_Delete(sj);
         free(sr.out);
         sync_s[k] = sr.wall_s;
+        link_cpu_all[k] = fig[k].link_cpu + fig[k].link_emu_cpu;
+        sync_cpu_all[k] = sr.cpu_s;
+        sync_emu_all[k] = sr.emu_cpu_s;
         fig[k].sync_cpu = sr.cpu_s;
         fig[k].sync_emu_cpu = sr.emu_cpu_s;
         fig[k].sync_rss = sr.peak_rss_mib;
@@ -249,23 +267,30 @@ int main(int argc, char **argv)
             fprintf(stderr, "round %d: bare link %.2f s, sync %.2f s (%.2fx)\n", k + 1, link_s[k],
                     sync_s[k], ratio[k]);
     }
-    double sorted[MAX_ROUNDS];
-    memcpy(sorted, ratio, sizeof(double) * (size_t)rounds);
-    qsort(sorted, (size_t)rounds, sizeof *sorted, by_double);
-    double median =
-        rounds % 2 ? sorted[rounds / 2] : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
+    double median = median_of(ratio, rounds);
+    double med_link = median_of(link_s, rounds), med_sync = median_of(sync_s, rounds);
+    double med_link_cpu = median_of(link_cpu_all, rounds);
+    double med_sync_cpu = median_of(sync_cpu_all, rounds);
+    double med_sync_emu = median_of(sync_emu_all, rounds);
+    const char *rate = getenv("TENDO_PODSIM_LINK_RATE");
+    if (!rate || !*rate || strspn(rate, "0123456789.e+-unlimited") != strlen(rate))
+        rate = "unknown";
     const int b = best;
     if (json) {
         printf("{\"rounds\":%d,\"transfer\":%s,\"inflight\":%s,\"link_mb\":%.1f,\"link_s\":%.3f,"
                "\"link_mb_per_s\":%.1f,\"link_cpu_s\":%.2f,\"link_emulator_cpu_s\":%.2f,"
                "\"sync_s\":%.3f,\"sync_mb_per_s\":%.1f,\"download_s\":%.3f,\"commit_s\":%.3f,"
                "\"sync_cpu_s\":%.2f,\"sync_emulator_cpu_s\":%.2f,\"sync_peak_rss_mib\":%.1f,"
-               "\"files\":%d,\"ratio\":%.2f,\"median_ratio\":%.2f}\n",
+               "\"files\":%d,\"ratio\":%.2f,\"median_ratio\":%.2f,\"link_rate\":\"%s\","
+               "\"median_link_s\":%.3f,\"median_sync_s\":%.3f,\"median_link_cpu_s\":%.2f,"
+               "\"median_sync_cpu_s\":%.2f,\"median_sync_emulator_cpu_s\":%.2f}\n",
                rounds, size, inflight, fig[b].link_mb, link_s[b], fig[b].link_mb / link_s[b],
                fig[b].link_cpu, fig[b].link_emu_cpu, sync_s[b], fig[b].synced_mb / sync_s[b],
                fig[b].download_s, fig[b].commit_s, fig[b].sync_cpu, fig[b].sync_emu_cpu,
-               fig[b].sync_rss, fig[b].files, ratio[b], median);
+               fig[b].sync_rss, fig[b].files, ratio[b], median, rate, med_link, med_sync,
+               med_link_cpu, med_sync_cpu, med_sync_emu);
     } else {
+        printf("emulated link: %s MB/s per pod (tendo-podsim --link-rate)\n", rate);
         printf("bare link (bench_podsim_link, %s-byte transfers, %s in flight): %.1f MB in "
                "%.2f s = %.1f MB/s; CPU %.2f s + %.2f s in tendo-podsim\n",
                size, inflight, fig[b].link_mb, link_s[b], fig[b].link_mb / link_s[b],
@@ -278,6 +303,9 @@ int main(int argc, char **argv)
                fig[b].sync_rss);
         printf("ratio sync / bare link: %.2fx (median of %d rounds %.2fx)\n", ratio[b], rounds,
                median);
+        printf("medians of %d rounds: bare link %.2f s (CPU %.2f s with tendo-podsim), "
+               "sync %.2f s (CPU %.2f s + %.2f s in tendo-podsim)\n",
+               rounds, med_link, med_link_cpu, med_sync, med_sync_cpu, med_sync_emu);
     }
     return 0;
 }

@@ -12,6 +12,10 @@
  *    The node is a FIFO that we keep full (not writable) while nothing can
  *    be reaped and drain by one page when something can, so an idle host
  *    sleeps instead of spinning on REAPURBNDELAY.
+ *
+ * A link rate (tendo_pod_bus_set_link_rate) paces each pod's bulk IN like a
+ * wire of that speed: a URB completes when its bytes would have crossed it
+ * (see link_wait), on a timer of the bus's context, never a busy loop.
  */
 #include "pod_bus.h"
 
@@ -50,6 +54,7 @@ typedef struct urb_rec {
     GWeakRef client;
     UMockdevIoctlData *urb; /* struct usbdevfs_urb */
     UMockdevIoctlData *buf; /* its buffer (NULL when empty) */
+    int64_t ready_us;       /* monotonic: since when the pod could send into it */
 } urb_rec;
 
 /* One enumeration of a pod: a re-plug is a new device with a new number. */
@@ -72,6 +77,8 @@ struct bus_pod {
     size_t index;
     plug *cur;      /* NULL while unplugged */
     int wake_armed; /* a timer will pump after a stall */
+    int link_armed; /* a timer will pump when the link is free (link rate) */
+    double link_free_us; /* monotonic µs when the last paced URB's bytes had crossed */
     GPtrArray *all; /* every plug, kept for clients that still hold its fd */
 };
 
@@ -83,6 +90,7 @@ struct tendo_pod_bus {
     GPtrArray *pods; /* bus_pod */
     unsigned next_devnum;
     uint64_t bytes_in;
+    double link_bytes_per_us; /* each pod's bulk IN wire speed; 0 = unlimited */
 };
 
 /* --------------------------------------------------------------- helpers */
@@ -206,6 +214,49 @@ static void arm_wake(plug *p)
     bp->wake_armed = 1;
 }
 
+static gboolean link_cb(gpointer data)
+{
+    bus_pod *bp = data;
+    g_mutex_lock(&bp->bus->lock);
+    bp->link_armed = 0;
+    if (bp->cur) {
+        pump(bp->cur);
+        fifo_update(bp->cur);
+    }
+    g_mutex_unlock(&bp->bus->lock);
+    return G_SOURCE_REMOVE;
+}
+
+/* With a link rate: the wire carries one URB after the other, so the URB at
+ * the head starts crossing when the one before has crossed and the pod
+ * could send into it (start), and completes cap / rate later. Its length is
+ * not known before the pod fills it, so it is paced by its capacity (the
+ * pod fills every URB but a stream's last); link_sent then books the bytes
+ * it really carried. Returns 1 (and arms a timer) while it must wait. */
+static int link_wait(plug *p, urb_rec *r, size_t cap, double *start)
+{
+    bus_pod *bp = p->bp;
+    double rate = bp->bus->link_bytes_per_us;
+    if (rate <= 0)
+        return 0;
+    *start = (double)r->ready_us > bp->link_free_us ? (double)r->ready_us : bp->link_free_us;
+    double due = *start + (double)cap / rate;
+    int64_t now = g_get_monotonic_time();
+    if ((double)now >= due)
+        return 0;
+    if (!bp->link_armed) {
+        /* Whole milliseconds, rounded up: a timer fires late, never early,
+         * and the lateness does not add up (the next URB starts at
+         * link_free_us, not at the moment it is reaped). */
+        GSource *t = g_timeout_source_new((guint)((due - (double)now + 999.0) / 1000.0));
+        g_source_set_callback(t, link_cb, bp, NULL);
+        g_source_attach(t, bp->bus->ctx);
+        g_source_unref(t);
+        bp->link_armed = 1;
+    }
+    return 1;
+}
+
 /* Feeds held bulk IN URBs from the pod's stream, in submission order. */
 static void pump(plug *p)
 {
@@ -215,13 +266,21 @@ static void pump(plug *p)
         struct usbdevfs_urb *u = urb_of(r);
         if (u->type != USBDEVFS_URB_TYPE_BULK || u->endpoint != TENDO_POD_EP_IN)
             break; /* a muted control request: it waits for DISCARDURB */
-        size_t n = 0;
-        tendo_pod_emu_in what = tendo_pod_emu_bulk_in(bp->pod, r->buf ? r->buf->data : NULL,
-                                                      r->buf ? (size_t)u->buffer_length : 0, &n);
+        size_t cap = r->buf ? (size_t)u->buffer_length : 0, n = 0;
+        double start = 0;
+        if (link_wait(p, r, cap, &start))
+            break;
+        tendo_pod_emu_in what =
+            tendo_pod_emu_bulk_in(bp->pod, r->buf ? r->buf->data : NULL, cap, &n);
         if (what == TENDO_POD_EMU_IN_HOLD) {
+            /* Nothing to send yet: its bytes cannot start crossing before
+             * the pod has them (after a READ, or a stall's end). */
+            r->ready_us = g_get_monotonic_time();
             arm_wake(p);
             break;
         }
+        if (bp->bus->link_bytes_per_us > 0)
+            bp->link_free_us = start + (double)n / bp->bus->link_bytes_per_us;
         g_queue_pop_head(&p->held);
         bp->bus->bytes_in += n;
         finish(p, r, 0, (int)n);
@@ -310,6 +369,7 @@ static gboolean submit_urb(plug *p, UMockdevIoctlClient *client, UMockdevIoctlDa
         }
     }
     u = urb_of(r);
+    r->ready_us = g_get_monotonic_time();
     u->status = -EINPROGRESS;
     u->actual_length = 0;
     if (u->type == USBDEVFS_URB_TYPE_CONTROL)
@@ -623,6 +683,13 @@ void tendo_pod_bus_unplug(tendo_pod_bus *bus, size_t i, int replug_ms)
 {
     if (i < bus->pods->len)
         queue_unplug(g_ptr_array_index(bus->pods, i), NULL, replug_ms);
+}
+
+void tendo_pod_bus_set_link_rate(tendo_pod_bus *bus, double bytes_per_s)
+{
+    g_mutex_lock(&bus->lock);
+    bus->link_bytes_per_us = bytes_per_s > 0 ? bytes_per_s / 1e6 : 0;
+    g_mutex_unlock(&bus->lock);
 }
 
 uint64_t tendo_pod_bus_bytes_in(const tendo_pod_bus *bus)

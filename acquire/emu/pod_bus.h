@@ -40,6 +40,13 @@ int tendo_pod_bus_plug(tendo_pod_bus *bus, tendo_pod_emu *pod, tendo_error *err)
  * again that much later (a new device number, an "add" uevent). */
 void tendo_pod_bus_unplug(tendo_pod_bus *bus, size_t i, int replug_ms);
 
+/* Each pod's bulk IN delivers at most bytes_per_s (0: unlimited, the
+ * default), as if every pod had its own USB port of that speed: a bulk IN
+ * transfer completes when its bytes would have crossed such a wire after
+ * the transfer before it. Bytes and protocol are unchanged; waiting is a
+ * timer on the bus's context, not a busy loop. */
+void tendo_pod_bus_set_link_rate(tendo_pod_bus *bus, double bytes_per_s);
+
 /* Bytes sent on bulk IN by all pods so far (figures). */
 uint64_t tendo_pod_bus_bytes_in(const tendo_pod_bus *bus);
 

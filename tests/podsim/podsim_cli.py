@@ -55,6 +55,19 @@ expect(["--fault", "unplug@0.5,replug=soon"], 64, "replug=")
 expect(["--fault", "list-lie@0.5"], 64, "no @WHERE")
 expect(["--fault", "crc,colour=red"], 64, "does not take")
 expect(["--wat"], 64, "unknown option")
+for bad in ("0", "-40", "0.05", "1e6", "fast", "40MB", "nan", "inf", ""):
+    expect(["--link-rate", bad], 64, "--link-rate")
+expect(["--link-rate"], 64, "--link-rate")
+p = subprocess.run([PODSIM, "--help"], capture_output=True, text=True)
+check("--link-rate MB/S" in p.stdout and "USB 2.0" in p.stdout, "--help teaches --link-rate")
+# Good values run CMD, which learns the link it is on.
+for good, shown in (("40", "40"), ("0.1", "0.1"), ("unlimited", "unlimited"),
+                    ("100000", "100000")):
+    rc, out, err = run(["--pod", "L01:left:" + GOOD, "--link-rate", good],
+                       ("sh", "-c", 'echo "rate=$TENDO_PODSIM_LINK_RATE"'))
+    check(rc == 0 and "rate=%s\n" % shown in out, "--link-rate %s: %d %s %s" % (good, rc, out, err))
+rc, out, err = run(["--pod", "L01:left:" + GOOD], ("sh", "-c", 'echo "rate=$TENDO_PODSIM_LINK_RATE"'))
+check(rc == 0 and "rate=unlimited\n" in out, "default link rate: %s" % out)
 
 missing = os.path.join(SCRATCH, "missing.h5")
 expect(["--pod", "L01:left:" + missing], 66, "missing.h5")

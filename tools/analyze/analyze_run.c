@@ -175,6 +175,7 @@ typedef struct pod_stream {
     double r[9];
     int have_r;
     double confidence;
+    double accel_range; /* m/s², 0 unknown */
 } pod_stream;
 
 static int drain_shank(tendo_an_shank *sh, seg_strides *out, seg_cadence *outc)
@@ -239,7 +240,8 @@ static int end_segment(pod_stream *ps, tendo_error *err)
 
 static int new_segment(pod_stream *ps, double fs, int64_t first, tendo_error *err)
 {
-    tendo_an_gait_options go = {.fs_hz = fs, .r_override = ps->have_r ? ps->r : NULL};
+    tendo_an_gait_options go = {.fs_hz = fs, .r_override = ps->have_r ? ps->r : NULL,
+                                .accel_range_mps2 = ps->accel_range};
     ps->seg0 = first;
     ps->seg.len = 0;
     ps->segc.len = 0;
@@ -402,6 +404,7 @@ static int pod_job_init(pod_job *j, tendo_reader *rd, size_t pod, int shank, int
     j->prev_t = INT64_MIN;
     j->ps.shank = shank;
     j->ps.confidence = NAN;
+    j->ps.accel_range = j->meta.accel_range_g > 0 ? j->meta.accel_range_g * 9.80665 : 0; /* g₀ */
     res->samples = j->n;
     return j->n > 0 ? new_segment(&j->ps, j->fs, 0, err) : TENDO_OK;
 }

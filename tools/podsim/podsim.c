@@ -23,6 +23,11 @@
 #define MAX_PODS 16
 #define PRELOAD_LIB "libumockdev-preload.so.0"
 #define DEFAULT_ANCHOR_S 60.0
+/* --link-rate bounds in MB/s (10^6 bytes). 0.1 is below USB full speed's
+ * bulk ceiling (19 x 64-byte packets per 1 ms frame = 1.216 MB/s, USB 2.0
+ * spec table 5-9), 100000 far above any real link. */
+#define LINK_RATE_MIN 0.1
+#define LINK_RATE_MAX 100000.0
 
 static const char usage_text[] =
     "usage: tendo-podsim [options] -- CMD [ARGS...]\n"
@@ -54,6 +59,14 @@ static const char usage_text[] =
     "  --seed N            clock offsets and faults follow from N (default 1)\n"
     "  --state DIR         keep what pods remember (erased sessions, clock epoch and\n"
     "                      anchor) in DIR, so a later tendo-podsim run continues\n"
+    "  --link-rate MB/S|unlimited\n"
+    "                      each pod's bulk IN carries at most MB/S (10^6 bytes/s),\n"
+    "                      as if on its own USB port of that speed: a transfer\n"
+    "                      completes when its bytes would have crossed the wire.\n"
+    "                      40 is a real pod's USB 2.0 high-speed link (480 Mbit/s\n"
+    "                      raw, ~35-45 MB/s of bulk data in practice); 1 is USB\n"
+    "                      full speed. Same bytes, same protocol, only slower.\n"
+    "                      Default unlimited (as fast as the emulator goes).\n"
     "  --help              show this help\n"
     "\n"
     "Examples:\n"
@@ -61,6 +74,7 @@ static const char usage_text[] =
     "  tendo-podsim --pod L01:left:run.h5 --pod R01:right:run.h5 -- tendo sync\n"
     "  tendo-podsim --pod L01:left:run.h5 --fault unplug@0.5,replug=2s -- tendo sync\n"
     "  tendo-podsim --pod L01:left:run.h5 --state st -- bench/bench_podsim_link\n"
+    "  tendo-podsim --pod L01:left:run.h5 --link-rate 40 -- tendo sync\n"
     "\n"
     "Exit status: CMD's (128+N if a signal N ended it); 64 bad options, 65 a bad\n"
     "session file, 66 a missing one, 69/70 when the emulated bus cannot be set up.\n";
@@ -80,6 +94,7 @@ typedef struct opts {
     double anchor_s; /* < 0: none */
     int64_t seed;
     const char *state_dir;
+    double link_rate_mb_s; /* 0: unlimited */
     const char *faults[64];
     size_t nfaults;
     char **cmd;
@@ -183,6 +198,14 @@ static int parse_args(int argc, char **argv, opts *o)
         } else if ((r = cli_option_value(CMD, argc, argv, &i, "--seed", &v))) {
             if (r != 1 || (r = cli_parse_int64(CMD, "--seed", v, 0, INT64_MAX, &o->seed)))
                 return r ? r : 64;
+        } else if ((r = cli_option_value(CMD, argc, argv, &i, "--link-rate", &v))) {
+            if (r != 1)
+                return r;
+            if (!strcmp(v, "unlimited"))
+                o->link_rate_mb_s = 0;
+            else if ((r = cli_parse_double(CMD, "--link-rate (MB/s, or unlimited)", v,
+                                           LINK_RATE_MIN, LINK_RATE_MAX, &o->link_rate_mb_s)))
+                return r;
         } else if ((r = cli_option_value(CMD, argc, argv, &i, "--state", &v))) {
             if (r != 1)
                 return r;
@@ -355,8 +378,15 @@ int main(int argc, char **argv)
     tendo_pod_bus *bus = NULL;
     if (!rc)
         rc = tendo_pod_bus_new(&bus, o.state_dir, &err);
+    if (!rc)
+        tendo_pod_bus_set_link_rate(bus, o.link_rate_mb_s * 1e6);
     for (size_t i = 0; i < o.npods && !rc; i++)
         rc = tendo_pod_bus_plug(bus, pods[i], &err);
+    /* Tell the command which link it is on (bench_sync prints it beside its figures). */
+    char rate[32] = "unlimited";
+    if (o.link_rate_mb_s > 0)
+        snprintf(rate, sizeof rate, "%g", o.link_rate_mb_s);
+    g_setenv("TENDO_PODSIM_LINK_RATE", rate, TRUE);
     int status = rc ? fail(&err) : run_command(o.cmd);
     tendo_pod_bus_free(bus);
     for (size_t i = 0; i < o.npods; i++) {
