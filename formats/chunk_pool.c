@@ -71,6 +71,66 @@ void tendo_chunk_shuffle(const unsigned char *in, unsigned char *out, size_t n, 
     memcpy(out + count * elem, in + count * elem, n - count * elem);
 }
 
+/* The inverse of tendo_chunk_shuffle. */
+static void chunk_unshuffle(const unsigned char *in, unsigned char *out, size_t n, size_t elem)
+{
+    size_t count = n / elem;
+    if (elem == 2) {
+        const unsigned char *lo = in, *hi = in + count;
+        for (size_t i = 0; i < count; i++) {
+            out[2 * i] = lo[i];
+            out[2 * i + 1] = hi[i];
+        }
+    } else {
+        for (size_t j = 0; j < elem; j++)
+            for (size_t i = 0; i < count; i++)
+                out[elem * i + j] = in[j * count + i];
+    }
+    memcpy(out + count * elem, in + count * elem, n - count * elem);
+}
+
+int tendo_chunk_decode(const unsigned char *stored, size_t len, int deflated, int shuffled,
+                       size_t elem, unsigned char *out, size_t bytes, unsigned char *scratch)
+{
+    shuffled = shuffled && elem > 1;
+    unsigned char *plain = shuffled ? scratch : out;
+    if (!deflated) {
+        if (len != bytes)
+            return TENDO_CHUNK_SHORT;
+        memcpy(plain, stored, len);
+    } else {
+        /* one byte of room beyond the chunk: zlib may stop at a full
+         * buffer before it reads the stream's end, so only a stream that
+         * fills the extra byte goes on beyond the chunk */
+        unsigned char extra;
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        if (inflateInit(&z) != Z_OK)
+            return TENDO_CHUNK_SHORT;
+        z.next_in = (unsigned char *)stored;
+        z.avail_in = (uInt)len;
+        z.next_out = plain;
+        z.avail_out = (uInt)bytes;
+        int zr = inflate(&z, Z_FINISH);
+        if (zr != Z_STREAM_END && z.avail_out == 0) {
+            z.next_out = &extra;
+            z.avail_out = 1;
+            zr = inflate(&z, Z_FINISH);
+            if (z.avail_out == 0) {
+                inflateEnd(&z);
+                return TENDO_CHUNK_BEYOND;
+            }
+        }
+        size_t got = (size_t)z.total_out;
+        inflateEnd(&z);
+        if (zr != Z_STREAM_END || got != bytes)
+            return TENDO_CHUNK_SHORT;
+    }
+    if (shuffled)
+        chunk_unshuffle(plain, out, bytes, elem);
+    return TENDO_CHUNK_OK;
+}
+
 typedef struct plane_plan {
     int level, strategy;
 } plane_plan;

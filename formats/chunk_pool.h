@@ -86,4 +86,19 @@ int tendo_chunk_encode(tendo_chunk_job *job, unsigned char **scratch, size_t *sc
  * to j × (n / elem) + i; a remainder of n % elem bytes stays at the end. */
 void tendo_chunk_shuffle(const unsigned char *in, unsigned char *out, size_t n, size_t elem);
 
+/* Outcomes of tendo_chunk_decode. */
+#define TENDO_CHUNK_OK 0
+#define TENDO_CHUNK_BEYOND (-1) /* the stream inflates beyond the chunk's bytes */
+#define TENDO_CHUNK_SHORT (-2)  /* it ends before them, or it is not zlib */
+
+/* The read side of the pipeline, for the session reader: one stored chunk
+ * (`stored`, len bytes) back to its `bytes` of samples in out. `deflated`
+ * and `shuffled` say which filters were applied to this chunk (HDF5's
+ * filter mask). Inflation stops at bytes + 1: a stream that goes on (a
+ * decompression bomb) costs no memory beyond the chunk, where HDF5's own
+ * deflate filter would grow its buffer until the stream ends. scratch holds
+ * `bytes` when both filters apply. */
+int tendo_chunk_decode(const unsigned char *stored, size_t len, int deflated, int shuffled,
+                       size_t elem, unsigned char *out, size_t bytes, unsigned char *scratch);
+
 #endif

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "chunk_pool.h"
 #include "session_internal.h"
 
 enum { DS_TIME, DS_ACCEL, DS_GYRO, DS_STATUS, DS_COUNT };
@@ -22,10 +23,34 @@ enum { DS_TIME, DS_ACCEL, DS_GYRO, DS_STATUS, DS_COUNT };
  * shape would make HDF5 allocate gigabytes per read ("zip bomb"). */
 #define MAX_CHUNK_BYTES ((size_t)64 * 1024 * 1024)
 
+static const char *const ds_names[DS_COUNT] = {"time", "accel", "gyro", "status"};
+
+/* How the reader decodes one dataset's chunks (read_rows). HDF5's own
+ * deflate filter inflates a chunk for as long as its stream goes on, and
+ * HDF5 1.10 will not let a program replace it (H5Zregister refuses ids
+ * below 256: "unable to modify predefined filters"). So the reader reads
+ * the stored chunks (H5Dread_chunk) and decodes them itself, into a buffer
+ * of exactly the chunk's bytes (tendo_chunk_decode): a decompression bomb
+ * fails there, at no cost beyond the decode HDF5 would have done. Datasets
+ * this cannot decode (other filter orders, fletcher32, type conversion,
+ * chunks split across columns) are read by HDF5 after every chunk has been
+ * streamed through zlib once to bound its inflated size (check_chunks). */
+enum { VIEW_UNSET, VIEW_OWN, VIEW_HDF5 };
+typedef struct chunk_view {
+    int mode;
+    hsize_t rows;               /* rows per chunk */
+    size_t row_bytes, elem;     /* bytes per row, per element (the shuffle's unit) */
+    int deflate_at, shuffle_at; /* places in the filter pipeline, -1 if absent */
+    double stored_max;          /* largest stored chunk the shape explains */
+    unsigned char *chunk;       /* the decoded chunk (rows × row_bytes) */
+    int64_t first;              /* its first row, -1 for none */
+} chunk_view;
+
 typedef struct pod_reader {
     tendo_pod_meta meta;
     hid_t group;
     hid_t ds[DS_COUNT];
+    chunk_view view[DS_COUNT];
     int64_t n;
 } pod_reader;
 
@@ -37,14 +62,18 @@ struct tendo_reader {
     size_t npods;
     int16_t *scratch; /* int16 staging for SI conversion */
     size_t scratch_rows;
+    unsigned char *stored, *shuffled; /* one stored chunk, one inflated shuffled chunk */
+    size_t stored_cap, shuffled_cap;
 };
 
 static void close_pods(tendo_reader *r)
 {
     for (size_t i = 0; i < r->npods; i++) {
-        for (int d = 0; d < DS_COUNT; d++)
+        for (int d = 0; d < DS_COUNT; d++) {
             if (r->pods[i].ds[d] > 0)
                 H5Dclose(r->pods[i].ds[d]);
+            free(r->pods[i].view[d].chunk);
+        }
         if (r->pods[i].group > 0)
             H5Gclose(r->pods[i].group);
     }
@@ -59,6 +88,8 @@ void tendo_reader_close(tendo_reader *r)
     if (r->file > 0)
         H5Fclose(r->file);
     free(r->scratch);
+    free(r->stored);
+    free(r->shuffled);
     free(r);
 }
 
@@ -580,14 +611,16 @@ static double inflated_size(const unsigned char *stored, size_t len, double limi
     return zr == Z_STREAM_END ? out : -1;
 }
 
-/* Checks every stored chunk of one chunked dataset before HDF5 decodes it:
- * its stored size fits its shape (deflate adds < 0.1%, fletcher32 4 bytes),
- * and a deflated chunk inflates to no more than its shape's bytes. HDF5
+/* Walks the chunk index of one chunked dataset: every stored chunk lies
+ * inside the file and its stored size fits its shape (deflate adds < 0.1%,
+ * fletcher32 4 bytes). With `inflate`, also streams every deflated chunk
+ * through zlib: it must inflate to no more than its shape's bytes. HDF5
  * itself inflates the whole stream whatever the shape says (a 100 KB chunk
- * can make it allocate 100 MiB), so this is what caps its memory per chunk
- * at the shape, itself capped at MAX_CHUNK_BYTES. */
+ * can make it allocate 100 MiB); the reader decodes the chunks itself
+ * (chunk_view), so this costly pass is needed only before HDF5 decodes a
+ * dataset the reader cannot (view_init). */
 static int check_chunks(tendo_reader *r, const pod_reader *p, int which, const char *name,
-                        void **buf, size_t *cap, tendo_error *err)
+                        int inflate, void **buf, size_t *cap, tendo_error *err)
 {
     hid_t ds = p->ds[which];
     if (ds <= 0)
@@ -606,13 +639,16 @@ static int check_chunks(tendo_reader *r, const pod_reader *p, int which, const c
             deflate_at = i;
     }
     H5Pclose(dcpl);
-    if (!chunked || nf <= 0 || chunk[0] == 0)
+    if (!chunked || chunk[0] == 0)
         return TENDO_OK;
     int cols = which == DS_ACCEL || which == DS_GYRO ? 3 : 1;
     double shape = (double)chunk[0] * (cols == 3 ? (double)chunk[1] : 1.0) * (double)tsize;
     /* the largest stored chunk that shape can explain */
     double stored_max = shape + shape / 64 + 1024;
     hsize_t positions = ((hsize_t)p->n + chunk[0] - 1) / chunk[0];
+    hsize_t file_size = 0;
+    if (H5Fget_filesize(r->file, &file_size) < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: the file's size is unknown", r->path);
     hid_t space = H5Dget_space(ds); /* 1.10 does not take H5S_ALL here */
     herr_t counted = space >= 0 ? H5Dget_num_chunks(ds, space, &nchunks) : -1;
     if (space >= 0)
@@ -642,6 +678,16 @@ static int check_chunks(tendo_reader *r, const pod_reader *p, int which, const c
         if (addr == HADDR_UNDEF)
             continue; /* never written: HDF5 gives the fill value */
         found++;
+        if (addr > file_size || size > file_size - addr) {
+            rc = tendo_error_set(err, TENDO_EDATA,
+                                 "%s: /sensors/%s/%s: the chunk at sample %llu lies beyond the "
+                                 "end of the file (%llu bytes at %llu of %llu): damaged or "
+                                 "truncated",
+                                 r->path, p->meta.serial, name, (unsigned long long)offset[0],
+                                 (unsigned long long)size, (unsigned long long)addr,
+                                 (unsigned long long)file_size);
+            break;
+        }
         if ((double)size > stored_max) {
             rc = tendo_error_set(err, TENDO_EDATA,
                                  "%s: /sensors/%s/%s: the chunk at sample %llu stores %llu "
@@ -650,7 +696,7 @@ static int check_chunks(tendo_reader *r, const pod_reader *p, int which, const c
                                  (unsigned long long)size, shape);
             break;
         }
-        if (deflate_at < 0 || (mask & (1u << deflate_at)))
+        if (!inflate || deflate_at < 0 || (mask & (1u << deflate_at)))
             continue; /* not deflated: its size is all it can be */
         if (*cap < size) {
             void *grown = realloc(*buf, (size_t)size);
@@ -687,25 +733,186 @@ static int check_chunks(tendo_reader *r, const pod_reader *p, int which, const c
 
 int tendo_reader_check_chunks(tendo_reader *r, tendo_error *err)
 {
-    static const char *const names[DS_COUNT] = {"time", "accel", "gyro", "status"};
-    void *buf = NULL;
-    size_t cap = 0;
     int rc = TENDO_OK;
     for (size_t i = 0; rc == TENDO_OK && i < r->npods; i++)
         for (int d = 0; rc == TENDO_OK && d < DS_COUNT; d++)
-            rc = check_chunks(r, &r->pods[i], d, names[d], &buf, &cap, err);
-    free(buf);
+            rc = check_chunks(r, &r->pods[i], d, ds_names[d], 0, NULL, NULL, err);
     return rc;
 }
 
-static int read_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t mtype, void *buf)
+static int grow(unsigned char **buf, size_t *cap, size_t need, tendo_error *err)
 {
-    hid_t fspace, mspace;
-    tendo_h5_select_rows(ds, first, n, cols, &fspace, &mspace);
-    herr_t rc = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
-    H5Sclose(mspace);
-    H5Sclose(fspace);
-    return rc < 0 ? -1 : 0;
+    if (*cap >= need)
+        return TENDO_OK;
+    unsigned char *grown = realloc(*buf, need);
+    if (!grown)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    *buf = grown;
+    *cap = need;
+    return TENDO_OK;
+}
+
+/* Decides how a dataset is decoded (chunk_view), at its first read. */
+static int view_init(tendo_reader *r, pod_reader *p, int which, hid_t mtype, tendo_error *err)
+{
+    chunk_view *v = &p->view[which];
+    hid_t ds = p->ds[which], dcpl = H5Dget_create_plist(ds), ftype = H5Dget_type(ds);
+    int cols = which == DS_ACCEL || which == DS_GYRO ? 3 : 1;
+    hsize_t chunk[2] = {0, 0};
+    unsigned opts = 0;
+    int own = dcpl >= 0 && ftype >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+              H5Tequal(ftype, mtype) > 0 && H5Pget_chunk(dcpl, 2, chunk) == (cols > 1 ? 2 : 1) &&
+              chunk[0] > 0 && (cols == 1 || chunk[1] == (hsize_t)cols) &&
+              H5Pget_chunk_opts(dcpl, &opts) >= 0 &&
+              !(opts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS);
+    v->deflate_at = v->shuffle_at = -1;
+    int nf = dcpl >= 0 ? H5Pget_nfilters(dcpl) : -1;
+    for (int i = 0; i < nf; i++) {
+        unsigned flags = 0, cd[8];
+        size_t ncd = sizeof cd / sizeof cd[0];
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL);
+        if (id == H5Z_FILTER_DEFLATE)
+            v->deflate_at = i;
+        else if (id == H5Z_FILTER_SHUFFLE)
+            v->shuffle_at = i;
+        else
+            own = 0; /* fletcher32: HDF5 checks it */
+    }
+    if (nf < 0 || (v->deflate_at >= 0 && v->shuffle_at > v->deflate_at))
+        own = 0; /* shuffle after deflate: not the order tendo decodes */
+    v->elem = ftype >= 0 ? H5Tget_size(ftype) : 0;
+    v->rows = chunk[0];
+    v->row_bytes = v->elem * (size_t)cols;
+    v->first = -1;
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    H5Eclear2(H5E_DEFAULT);
+    /* open_dataset capped the chunk at MAX_CHUNK_BYTES */
+    size_t shape = (size_t)v->rows * v->row_bytes;
+    v->stored_max = (double)shape + (double)shape / 64 + 1024;
+    if (own && v->elem > 0 && shape > 0 && shape <= MAX_CHUNK_BYTES) {
+        if (!(v->chunk = malloc(shape)))
+            return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        v->mode = VIEW_OWN;
+        return TENDO_OK;
+    }
+    void *buf = NULL;
+    size_t cap = 0;
+    int rc = check_chunks(r, p, which, ds_names[which], 1, &buf, &cap, err);
+    free(buf);
+    if (rc == TENDO_OK)
+        v->mode = VIEW_HDF5;
+    return rc;
+}
+
+/* Loads chunk k of a VIEW_OWN dataset into its view. */
+static int view_load(tendo_reader *r, pod_reader *p, int which, hsize_t k, hid_t mtype,
+                     tendo_error *err)
+{
+    chunk_view *v = &p->view[which];
+    hid_t ds = p->ds[which];
+    const char *name = ds_names[which];
+    size_t shape = (size_t)v->rows * v->row_bytes;
+    hsize_t offset[2] = {k * v->rows, 0}, size = 0;
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    v->first = -1;
+    if (H5Dget_chunk_info_by_coord(ds, offset, &mask, &addr, &size) < 0)
+        return tendo_h5_fail(err, TENDO_EDATA, "%s: chunk %llu of /sensors/%s/%s cannot be found",
+                             r->path, (unsigned long long)k, p->meta.serial, name);
+    if (addr == HADDR_UNDEF) {
+        /* never written: HDF5 gives the fill value, nothing to inflate */
+        int64_t left = p->n - (int64_t)offset[0];
+        size_t rows = left < (int64_t)v->rows ? (size_t)left : (size_t)v->rows;
+        hid_t fspace, mspace;
+        tendo_h5_select_rows(ds, (int64_t)offset[0], rows, v->row_bytes / v->elem, &fspace,
+                             &mspace);
+        herr_t ok = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, v->chunk);
+        H5Sclose(mspace);
+        H5Sclose(fspace);
+        if (ok < 0)
+            return tendo_h5_fail(err, TENDO_EDATA,
+                                 "%s: chunk %llu of /sensors/%s/%s cannot be read (damaged "
+                                 "file?)",
+                                 r->path, (unsigned long long)k, p->meta.serial, name);
+        v->first = (int64_t)offset[0];
+        return TENDO_OK;
+    }
+    if ((double)size > v->stored_max || size == 0)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: chunk %llu of /sensors/%s/%s stores %llu bytes for %zu "
+                               "bytes of samples: damaged or hostile",
+                               r->path, (unsigned long long)k, p->meta.serial, name,
+                               (unsigned long long)size, shape);
+    int rc = grow(&r->stored, &r->stored_cap, (size_t)size, err);
+    if (rc != TENDO_OK)
+        return rc;
+    uint32_t filters = 0;
+    if (H5Dread_chunk(ds, H5P_DEFAULT, offset, &filters, r->stored) < 0)
+        return tendo_h5_fail(err, TENDO_EDATA,
+                             "%s: chunk %llu of /sensors/%s/%s cannot be read (damaged file?)",
+                             r->path, (unsigned long long)k, p->meta.serial, name);
+    int deflated = v->deflate_at >= 0 && !(filters & (1u << v->deflate_at));
+    int shuffled = v->shuffle_at >= 0 && !(filters & (1u << v->shuffle_at)) && v->elem > 1;
+    if (deflated && shuffled && (rc = grow(&r->shuffled, &r->shuffled_cap, shape, err)))
+        return rc;
+    rc = tendo_chunk_decode(r->stored, (size_t)size, deflated, shuffled, v->elem, v->chunk,
+                            shape, r->shuffled);
+    if (rc == TENDO_CHUNK_BEYOND)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: chunk %llu of /sensors/%s/%s (%llu bytes stored) inflates "
+                               "beyond its %zu bytes of samples: damaged or hostile (a "
+                               "decompression bomb)",
+                               r->path, (unsigned long long)k, p->meta.serial, name,
+                               (unsigned long long)size, shape);
+    if (rc != TENDO_CHUNK_OK)
+        return tendo_error_set(err, TENDO_EDATA,
+                               "%s: chunk %llu of /sensors/%s/%s does not decode to its %zu "
+                               "bytes of samples: the file is damaged",
+                               r->path, (unsigned long long)k, p->meta.serial, name, shape);
+    v->first = (int64_t)offset[0];
+    return TENDO_OK;
+}
+
+/* Reads rows [first, first + n) of a pod dataset as mtype (always the same
+ * type for a dataset: its own for time and status, the pod's storage type
+ * for accel and gyro). */
+static int read_rows(tendo_reader *r, pod_reader *p, int which, int64_t first, size_t n,
+                     hid_t mtype, void *buf, tendo_error *err)
+{
+    chunk_view *v = &p->view[which];
+    int rc = v->mode == VIEW_UNSET ? view_init(r, p, which, mtype, err) : TENDO_OK;
+    if (rc != TENDO_OK)
+        return rc;
+    int cols = which == DS_ACCEL || which == DS_GYRO ? 3 : 1;
+    if (v->mode == VIEW_HDF5) {
+        hid_t ds = p->ds[which], fspace, mspace;
+        tendo_h5_select_rows(ds, first, n, cols, &fspace, &mspace);
+        herr_t ok = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
+        H5Sclose(mspace);
+        H5Sclose(fspace);
+        if (ok < 0)
+            return tendo_h5_fail(err, TENDO_EDATA,
+                                 "%s: /sensors/%s/%s: samples %" PRId64
+                                 "+%zu cannot be read (damaged file?)",
+                                 r->path, p->meta.serial, ds_names[which], first, n);
+        return TENDO_OK;
+    }
+    unsigned char *out = buf;
+    while (n > 0) {
+        hsize_t k = (hsize_t)first / v->rows;
+        if (v->first != (int64_t)(k * v->rows) && (rc = view_load(r, p, which, k, mtype, err)))
+            return rc;
+        size_t at = (size_t)(first - v->first);
+        size_t take = (size_t)v->rows - at < n ? (size_t)v->rows - at : n;
+        memcpy(out, v->chunk + at * v->row_bytes, take * v->row_bytes);
+        out += take * v->row_bytes;
+        first += (int64_t)take;
+        n -= take;
+    }
+    return TENDO_OK;
 }
 
 static int check_window(tendo_reader *r, size_t pod_index, int64_t first, size_t n,
@@ -725,32 +932,23 @@ static int check_window(tendo_reader *r, size_t pod_index, int64_t first, size_t
 static int read_time_status(tendo_reader *r, pod_reader *p, int64_t first, tendo_block *blk,
                             tendo_error *err)
 {
-    if (blk->time_us && read_rows(p->ds[DS_TIME], first, blk->n, 1, H5T_NATIVE_INT64,
-                                  blk->time_us) < 0)
-        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/time: samples %" PRId64
-                             "+%zu cannot be read (damaged file?)",
-                             r->path, p->meta.serial, first, blk->n);
+    int rc = TENDO_OK;
+    if (blk->time_us &&
+        (rc = read_rows(r, p, DS_TIME, first, blk->n, H5T_NATIVE_INT64, blk->time_us, err)))
+        return rc;
     if (blk->status) {
         if (p->ds[DS_STATUS] <= 0)
             memset(blk->status, 0, blk->n);
-        else if (read_rows(p->ds[DS_STATUS], first, blk->n, 1, H5T_NATIVE_UINT8, blk->status) <
-                 0)
-            return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/status: samples %" PRId64
-                                 "+%zu cannot be read (damaged file?)",
-                                 r->path, p->meta.serial, first, blk->n);
+        else
+            rc = read_rows(r, p, DS_STATUS, first, blk->n, H5T_NATIVE_UINT8, blk->status, err);
     }
-    return TENDO_OK;
+    return rc;
 }
 
 static int read_vectors(tendo_reader *r, pod_reader *p, int which, int64_t first, size_t n,
                         hid_t mtype, void *buf, tendo_error *err)
 {
-    if (read_rows(p->ds[which], first, n, 3, mtype, buf) < 0)
-        return tendo_h5_fail(err, TENDO_EDATA, "%s: /sensors/%s/%s: samples %" PRId64
-                             "+%zu cannot be read (damaged file?)",
-                             r->path, p->meta.serial, which == DS_ACCEL ? "accel" : "gyro",
-                             first, n);
-    return TENDO_OK;
+    return read_rows(r, p, which, first, n, mtype, buf, err);
 }
 
 int tendo_reader_read_raw(tendo_reader *r, size_t pod_index, int64_t first, tendo_block *blk,

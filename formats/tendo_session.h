@@ -238,16 +238,20 @@ int tendo_validate_image(const void *image, size_t size, const char *name,
 /* ---------------------------------------------------------------- probe */
 
 /* Checks a session file from outside in a separate, limited process before
- * this process touches it: the child (this program re-executed) runs
- * tendo_validate, then reads every attribute and every other dataset of the
- * file, under RLIMIT_CPU, RLIMIT_AS and a wall-clock timeout, so a file that
- * crashes or hangs libhdf5 itself takes only the child with it. Returns the
- * validator's own result (report filled when not NULL), or TENDO_EDATA
- * saying the library crashed, ran out of time or memory on the file.
- * Limits: 20 s + 2 s per MiB of CPU, 1 GiB of address space; the
- * environment variables TENDO_PROBE_SECONDS and TENDO_PROBE_MEMORY_MB
- * override them. Costs one validation pass plus a process start
- * (SECURITY.md). Files tendo itself wrote and verified need no probe. */
+ * this process touches it: the child (this program re-executed) runs the
+ * reader's structural checks and walks every chunk index, then opens every
+ * object, reads every attribute, decodes the first chunk of each sample
+ * dataset and all of every other dataset through HDF5's filters, under
+ * RLIMIT_CPU, RLIMIT_AS and a wall-clock timeout, so a file that crashes or
+ * hangs libhdf5 itself takes only the child with it. The samples are not
+ * decoded there: the reader decodes them itself, bounded per chunk. With a
+ * report, tendo_validate then runs in this process (every sample). Returns
+ * TENDO_OK, the checks' own error, or TENDO_EDATA saying the library
+ * crashed, ran out of time or memory on the file. Limits: 20 s + 2 s per
+ * MiB of CPU, 1 GiB of address space; the environment variables
+ * TENDO_PROBE_SECONDS and TENDO_PROBE_MEMORY_MB override them. Costs a
+ * process start and a few percent of a read (SECURITY.md). Files tendo
+ * itself wrote and verified need no probe. */
 int tendo_probe(const char *path, tendo_report *report, tendo_error *err);
 /* tendo_probe, then tendo_reader_open: the way to open a file from outside. */
 int tendo_reader_open_untrusted(tendo_reader **out, const char *path, tendo_error *err);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -198,10 +199,13 @@ int tendo_cmd_export(int argc, char **argv)
     rc = tendo_reader_open_untrusted(&r, o.session, &err);
     if (rc == TENDO_OK)
         rc = check_targets(r, &o, &err);
+    int had_dir = stat(o.dir, &st) == 0;
     if (rc == TENDO_OK)
         rc = make_dirs(o.dir, &err);
     if (rc == TENDO_OK)
         rc = export_all(r, &o, &err);
+    if (rc != TENDO_OK && !had_dir)
+        rmdir(o.dir); /* a damaged file found mid-way leaves no empty folder */
     if (r)
         tendo_reader_close(r);
     return rc == TENDO_OK ? CLI_EXIT_OK : cli_fail(CMD, &err);

@@ -59,9 +59,12 @@ for f in "$cases"/*.h5; do
 done
 [ "$n" -ge 7 ] || bad "only $n cases in $cases"
 
-# A chunk that inflates to ~80 MiB from a 100 KB file (HDF5 would inflate
-# it whole): refused by the chunk check before HDF5 decodes it, with tendo's
-# whole address space limited to 600 MiB (it needs ~150 MiB here).
+# A chunk that inflates to ~80 MiB from a 100 KB file (HDF5's own deflate
+# filter would inflate it whole): the sandboxed check decodes only a first
+# chunk, so this is refused in tendo's own process, by the reader's chunk
+# decoder, which inflates into exactly the chunk's bytes; every command that
+# reads samples, with tendo's whole address space limited to 600 MiB (it
+# needs ~150 MiB here).
 # (AddressSanitizer maps terabytes of shadow: no address-space limit there.)
 limit=600000
 [ "$build" = plain ] || limit=unlimited
@@ -72,9 +75,34 @@ run bomb.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit
 run bomb.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit" \
     "$tendo" analyze "$work/d/bomb.h5"
 
-# A legal 60 MiB chunk (zeros, 60 KB stored): read by default (exit 0), but
-# with the probe held to 64 MiB more address space the check fails in the
-# child, never in tendo.
+# A one-hostile-chunk file: a 3-minute session whose SECOND accel chunk
+# (768 KiB of samples, ~600 KB stored, within the stored-size bound) is a
+# zlib stream of 600 MiB. The sandboxed check decodes first chunks only, so
+# this reaches the reader in tendo's own process: analyze and export read it
+# under a 600 MiB address space and must refuse it (HDF5's own filter would
+# need 600 MiB+ for it).
+rm -rf "$work/d" && mkdir -p "$work/d"
+"$tendo" simulate --out "$work/d/bomb2.h5" --minutes 3 --rate 1000 >/dev/null 2>&1 ||
+    bad "simulate for bomb2.h5 failed"
+/usr/bin/python3 - "$work/d/bomb2.h5" <<'PY'
+import sys, zlib, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    for serial in f["sensors"]:
+        z = zlib.compressobj(9)
+        block = bytes(1 << 20)
+        stream = b"".join(z.compress(block) for _ in range(600)) + z.flush()
+        f["sensors"][serial]["accel"].id.write_direct_chunk((131072, 0), stream, 0)
+        break
+PY
+run bomb2.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit" \
+    "$tendo" analyze "$work/d/bomb2.h5"
+run bomb2.h5 "a decompression bomb" bash -c 'ulimit -v "$0" && exec "$@"' "$limit" \
+    "$tendo" export csv "$work/d/bomb2.h5" --out "$work/out"
+[ ! -e "$work/out" ] || bad "bomb2.h5: export created $work/out"
+
+# A legal 64 MiB chunk (zeros, 64 KB stored; the largest chunk tendo reads):
+# read by default (exit 0), also by the reader's own decoder under the same
+# 600 MiB address space.
 rm -rf "$work/d" && mkdir -p "$work/d"
 cp "$(dirname "$bomb")/good-int16.h5" "$work/d/big-chunk.h5"
 /usr/bin/python3 - "$work/d/big-chunk.h5" <<'PY'
@@ -84,15 +112,25 @@ with h5py.File(sys.argv[1], "r+") as f:
     n = g["status"].shape[0]
     del g["status"]
     dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-    dcpl.set_chunk((60 << 20,))
+    dcpl.set_chunk((64 << 20,))
     dcpl.set_deflate(1)
     space = h5py.h5s.create_simple((n,), (h5py.h5s.UNLIMITED,))
     ds = h5py.h5d.create(g.id, b"status", h5py.h5t.STD_U8LE, space, dcpl=dcpl)
-    ds.write_direct_chunk((0,), zlib.compress(bytes(60 << 20), 9), 0)
+    ds.write_direct_chunk((0,), zlib.compress(bytes(64 << 20), 9), 0)
 PY
 "$tendo" inspect "$work/d/big-chunk.h5" >/dev/null 2>"$work/stderr" ||
-    bad "big-chunk.h5: a legal 60 MiB chunk is refused: $(cat "$work/stderr")"
-TENDO_PROBE_MEMORY_MB=64 run big-chunk.h5 "" "$tendo" inspect "$work/d/big-chunk.h5"
+    bad "big-chunk.h5: a legal 64 MiB chunk is refused: $(cat "$work/stderr")"
+bash -c 'ulimit -v "$0" && exec "$@"' "$limit" "$tendo" inspect --json "$work/d/big-chunk.h5" \
+    >"$work/stdout" 2>"$work/stderr" ||
+    bad "big-chunk.h5: a legal 64 MiB chunk under ulimit -v $limit: $(cat "$work/stderr")"
+grep -q '"samples": *200' "$work/stdout" || bad "big-chunk.h5: inspect --json: $(head -c 300 "$work/stdout")"
+# With the check held to 64 MiB more address space, HDF5's decode of that
+# chunk fails for lack of memory in the child, which is a clean refusal
+# there (the same as for a hostile size), not a crash: the samples are
+# tendo's reader's job, and it reads them within the chunk's own bound.
+TENDO_PROBE_MEMORY_MB=64 "$tendo" inspect --json "$work/d/big-chunk.h5" >"$work/stdout" \
+    2>"$work/stderr" || bad "big-chunk.h5: refused with a 64 MiB check: $(cat "$work/stderr")"
+grep -q '"samples": *200' "$work/stdout" || bad "big-chunk.h5: 64 MiB check: $(head -c 300 "$work/stdout")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
