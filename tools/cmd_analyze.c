@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze_pipe.h"
 #include "analyze_run.h"
 #include "analyze_cli.h"
 #include "cli.h"
@@ -110,11 +111,12 @@ static int parse_args(int argc, char **argv, analyze_opts *o)
     }
     if (o->nfiles == 0)
         return cli_usage(CMD, "no session file given (tendo analyze FILE.h5...)");
-    const char *env = getenv("TENDO_THREADS");
-    int64_t n;
-    if (o->an.threads == 0 && env && *env &&
-        cli_parse_int64(CMD, "TENDO_THREADS", env, 1, TENDO_ANALYZE_MAX_THREADS, &n) != 0)
-        return 64;
+    /* a bad TENDO_THREADS stops before any file is read, not once per file */
+    int threads;
+    tendo_error e;
+    tendo_error_clear(&e);
+    if (o->an.threads == 0 && analyze_pipe_auto_threads(&threads, &e) != TENDO_OK)
+        return cli_usage(CMD, "%s", e.msg);
     return 0;
 }
 

@@ -642,6 +642,11 @@ def case_threads():
         e = subprocess.run([TENDO, "analyze", h5, "--no-store", "--json"], capture_output=True,
                            text=True, env=env)
         check(e.returncode == 0 and e.stdout == outs[0][0], "TENDO_THREADS=1 differs")
+        for bad in ("0", "65", "two"):
+            e = subprocess.run([TENDO, "analyze", h5, "--no-store", "--json"], capture_output=True,
+                               text=True, env=dict(os.environ, TENDO_THREADS=bad))
+            check(e.returncode == 64 and "TENDO_THREADS" in e.stderr and not e.stdout,
+                  f"TENDO_THREADS={bad}: exit {e.returncode}, {e.stderr!r}")
         for k in (1, 2):
             check(outs[k][0] == outs[0][0], f"{h5}: JSON differs with threads")
             check(outs[k][1] == outs[0][1], f"{h5}: steps CSV differs with threads")

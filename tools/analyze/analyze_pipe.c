@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "analyze_pipe.h"
+#include "analyze_run.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -19,20 +20,27 @@
 #include <string.h>
 #include <unistd.h>
 
-int analyze_pipe_auto_threads(void)
+int analyze_pipe_auto_threads(int *threads, tendo_error *err)
 {
     const char *env = getenv("TENDO_THREADS");
     if (env && *env) {
         char *end;
         long v = strtol(env, &end, 10);
-        if (*end == '\0' && v >= 1 && v <= 64)
-            return (int)v;
+        if (*end != '\0' || v < 1 || v > TENDO_ANALYZE_MAX_THREADS)
+            /* a typo must not silently fall back to the default */
+            return tendo_error_set(err, TENDO_EUSAGE,
+                                   "TENDO_THREADS='%s' is not a whole number from 1 to %d; fix "
+                                   "it or unset it",
+                                   env, TENDO_ANALYZE_MAX_THREADS);
+        *threads = (int)v;
+        return TENDO_OK;
     }
     cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return CPU_COUNT(&set);
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        n = CPU_COUNT(&set);
+    *threads = n > 0 ? (int)n : 1;
+    return TENDO_OK;
 }
 
 /* ------------------------------------------------------------ windows */
@@ -309,9 +317,9 @@ static int run_pipeline(tendo_reader *rd, const analyze_stream *s, size_t n, int
 int analyze_pipe_run(tendo_reader *rd, const analyze_stream *s, size_t n, int threads,
                      tendo_error *err)
 {
-    if (threads <= 0)
-        threads = analyze_pipe_auto_threads();
     int rc;
+    if (threads <= 0 && (rc = analyze_pipe_auto_threads(&threads, err)) != TENDO_OK)
+        return rc;
     if (threads >= 2 && n > 0 && run_pipeline(rd, s, n, &rc, err) == 0)
         return rc;
     return run_serial(rd, s, n, err);

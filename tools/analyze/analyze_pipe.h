@@ -53,8 +53,9 @@ typedef struct analyze_stream {
 } analyze_stream;
 
 /* The thread count that threads = 0 (automatic) stands for: TENDO_THREADS
- * if it holds a number from 1 to 64, else the cores online. */
-int analyze_pipe_auto_threads(void);
+ * if set (1 to TENDO_ANALYZE_MAX_THREADS; another value is TENDO_EUSAGE),
+ * else the cores this process may run on. */
+int analyze_pipe_auto_threads(int *threads, tendo_error *err);
 
 /* Streams the n streams (distinct pods of rd). Returns TENDO_OK, or the
  * first failing stream's code with err filled. */
