@@ -71,11 +71,12 @@ void tendo_h5_select_rows(hid_t ds, int64_t first, size_t n, int cols, hid_t *fs
  * content gives the same bytes. Caller closes it. */
 hid_t tendo_h5_gcpl(void);
 
-/* Checks every stored chunk of every pod dataset of an open reader before
- * its samples are decoded: stored size within what the chunk shape allows,
- * and a deflated chunk inflating to no more than its shape (HDF5 would
- * inflate a longer stream whole). Streams through each chunk once with
- * zlib, in a 64 KiB window. Used by the validator. */
+/* Walks the chunk index of every pod dataset of an open reader before its
+ * samples are decoded: each chunk inside the file and its stored size
+ * within what the chunk shape allows (no inflating: the reader's own
+ * decoder bounds each chunk to its shape as it reads; only datasets that
+ * HDF5 must decode itself get a zlib pass first, in the reader). Used by
+ * the validator and the sandboxed probe. */
 int tendo_reader_check_chunks(tendo_reader *r, tendo_error *err);
 
 /* Names. */
