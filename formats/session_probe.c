@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "session_internal.h"
+#include "tendo_io.h"
 
 extern char **environ;
 
@@ -302,21 +303,6 @@ static int probe_walk_file(const char *path, tendo_error *err)
     return err->code;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Address space in use now (bytes), from /proc/self/statm. */
 static double address_space_now(void)
 {
@@ -370,7 +356,7 @@ __attribute__((constructor)) static void probe_child_main(void)
     rec.magic = PROBE_MAGIC;
     rec.code = rc;
     memcpy(rec.msg, err.msg, sizeof rec.msg);
-    _exit(write_all(fd, &rec, sizeof rec) == 0 ? 0 : 70);
+    _exit(tendo_write_all(fd, &rec, sizeof rec) == 0 ? 0 : 70);
 }
 
 /* ----------------------------------------------------------- the parent */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sync_queue.h"
+#include "tendo_io.h"
 
 /* Chunks between the USB and the decode thread: 6 of a transfer's size
  * (6 MiB), so the USB thread can hand over a round and a half of transfers
@@ -93,18 +94,11 @@ static void set_fatal(dl_pipe *p, const tendo_error *e)
 
 static int spool_write(dl_pipe *p, const uint8_t *buf, size_t len, tendo_error *err)
 {
-    while (len > 0) {
-        ssize_t n = write(p->spool_fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return tendo_error_set(err, TENDO_EIO,
-                                   "%s: cannot write the download spool: %s; the pod keeps its "
-                                   "data: free some space and run tendo sync again",
-                                   p->d->spool_path, strerror(errno));
-        buf += n;
-        len -= (size_t)n;
-    }
+    if (tendo_write_all(p->spool_fd, buf, len) != 0)
+        return tendo_error_set(err, TENDO_EIO,
+                               "%s: cannot write the download spool: %s; the pod keeps its "
+                               "data: free some space and run tendo sync again",
+                               p->d->spool_path, strerror(errno));
     return TENDO_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "tendo_array.h"
+#include "tendo_io.h"
 
 int batch_fsync_dir_of(const char *path, tendo_error *err)
 {
@@ -44,18 +45,9 @@ int batch_write_atomic(const char *path, const char *data, size_t len, tendo_err
     if (fd < 0)
         return tendo_error_set(err, TENDO_ECANTCREAT, "cannot create %s: %s", tmp,
                                strerror(errno));
-    size_t done = 0;
     int rc = TENDO_OK;
-    while (rc == TENDO_OK && done < len) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            rc = tendo_error_set(err, TENDO_EIO, "writing %s: %s", tmp,
-                                 n < 0 ? strerror(errno) : "no progress");
-        else
-            done += (size_t)n;
-    }
+    if (tendo_write_all(fd, data, len) != 0)
+        rc = tendo_error_set(err, TENDO_EIO, "writing %s: %s", tmp, strerror(errno));
     if (rc == TENDO_OK && fsync(fd) != 0)
         rc = tendo_error_set(err, TENDO_EIO, "fsync of %s: %s", tmp, strerror(errno));
     if (close(fd) != 0 && rc == TENDO_OK)

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "batch_transport.h"
+#include "tendo_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,47 +53,17 @@ void batch_scratch_path(const char *scratch_dir, const char *tag, char *out, siz
     snprintf(out, size, "%s/%s-%ld-%s.h5", scratch_dir, host, (long)getpid(), tag);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *data, size_t len)
-{
-    char *p = data;
-    while (len) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void worker_main(const pool *p, int job_fd, int res_fd)
 {
     char scratch[4400];
     batch_scratch_path(p->work.scratch_dir, "w", scratch, sizeof scratch);
     size_t index;
-    while (read_all(job_fd, &index, sizeof index) == 0) {
+    while (tendo_read_all(job_fd, &index, sizeof index) == 0) {
         char *out = NULL;
         if (batch_job_run(&p->work.jobs[index], scratch, p->work.steps, &out) != 0)
             _exit(70); /* out of memory: the coordinator records the job as failed */
         uint64_t len = strlen(out);
-        if (write_all(res_fd, &len, sizeof len) != 0 || write_all(res_fd, out, len) != 0)
+        if (tendo_write_all(res_fd, &len, sizeof len) != 0 || tendo_write_all(res_fd, out, len) != 0)
             _exit(74);
         free(out);
     }
@@ -173,7 +144,7 @@ static int pool_give(void *ctx, size_t slot, size_t index, tendo_error *err)
             if (rc != TENDO_OK)
                 return rc;
         }
-        if (write_all(w->job_fd, &index, sizeof index) == 0) {
+        if (tendo_write_all(w->job_fd, &index, sizeof index) == 0) {
             w->busy = 1;
             w->index = index;
             w->len = 0;
