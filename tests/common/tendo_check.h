@@ -6,12 +6,14 @@
  *
  * A failed CHECK prints "FAIL file:line: expr: message" and counts in
  * `failures`; main() ends with `return tendo_check_report("name");`.
+ * tendo_check_slurp() reads a whole file for byte-for-byte comparisons.
  */
 #ifndef TENDO_CHECK_H
 #define TENDO_CHECK_H
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static int failures;
 
@@ -43,6 +45,26 @@ static int tendo_check_report(const char *name)
     else
         printf("%s: all checks passed\n", name);
     return failures ? 1 : 0;
+}
+
+/* A whole file in memory (malloc'ed; *len its size), or NULL. */
+static unsigned char *tendo_check_slurp(const char *path, size_t *len) __attribute__((unused));
+static unsigned char *tendo_check_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = n >= 0 ? malloc(n > 0 ? (size_t)n : 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n > 0 ? (size_t)n : 0;
+    return buf;
 }
 
 #endif

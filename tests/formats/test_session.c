@@ -356,24 +356,6 @@ static void check_update(const char *path, const char *copy_path, const sample_s
 }
 
 /* Reads a whole file into memory; *len its size. NULL if unreadable. */
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = buf ? (size_t)n : 0;
-    return buf;
-}
-
 /* An update verifies its copy by the stored (compressed) chunks: one byte
  * flipped inside a copied chunk of /sensors/R0002/gyro, after the copy and
  * before commit, must fail the commit (TENDO_EIO naming the dataset), leave
@@ -403,7 +385,7 @@ static void check_update_detects_damage(const char *dir, const char *path, const
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     snprintf(tmp, sizeof tmp, "%s/.%s.%ld.partial", dir, base, (long)getpid());
     size_t len = 0;
-    unsigned char *bytes = slurp(tmp, &len);
+    unsigned char *bytes = tendo_check_slurp(tmp, &len);
     CHECK(bytes != NULL, "no temporary copy at %s", tmp);
     unsigned char *at = bytes && chunk ? memmem(bytes, len, chunk, (size_t)size) : NULL;
     CHECK(at != NULL); /* the chunk was copied as it is stored */

@@ -133,24 +133,6 @@ static int write_session(const char *path, const char *threads)
     return rc;
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Every stored chunk of every dataset of two files, byte for byte. */
 static void check_same_chunks(const char *p1, const char *p2)
 {
@@ -285,7 +267,7 @@ static void check_damage_caught(const char *dir)
     for (size_t i = 0; i < sizeof plane; i++)
         plane[i] = a[2 * (start + i)]; /* low bytes, as the shuffle lays them out */
     size_t len = 0;
-    unsigned char *bytes = slurp(tmp, &len);
+    unsigned char *bytes = tendo_check_slurp(tmp, &len);
     unsigned char *at = bytes ? memmem(bytes, len, plane, sizeof plane) : NULL;
     CHECK(at != NULL, "the second accel chunk's low bytes are not in %s", tmp);
     if (at) {
@@ -347,7 +329,7 @@ int main(int argc, char **argv)
     check_same_chunks(p1, p4);
     check_same_chunks(p1, p3);
     size_t l1 = 0, l4 = 0;
-    unsigned char *b1 = slurp(p1, &l1), *b4 = slurp(p4, &l4);
+    unsigned char *b1 = tendo_check_slurp(p1, &l1), *b4 = tendo_check_slurp(p4, &l4);
     CHECK(b1 && b4 && l1 == l4 && memcmp(b1, b4, l1) == 0, "1 and 4 workers: files differ");
     free(b1);
     free(b4);

@@ -14,31 +14,13 @@
 #include "tendo_check.h"
 #include "tendo_session.h"
 
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 /* Same file from disk and from memory: same outcome. Returns the code. */
 static int compare_one(const char *dir, const char *file)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     size_t size = 0;
-    unsigned char *image = slurp(path, &size);
+    unsigned char *image = tendo_check_slurp(path, &size);
     CHECK(image != NULL, "cannot read %s", path);
     if (!image)
         return 1;
@@ -92,7 +74,7 @@ int main(int argc, char **argv)
     snprintf(p1, sizeof p1, "%s/good-int16.h5", argv[1]);
     snprintf(p2, sizeof p2, "%s/good-float32.h5", argv[1]);
     size_t n1, n2;
-    unsigned char *i1 = slurp(p1, &n1), *i2 = slurp(p2, &n2);
+    unsigned char *i1 = tendo_check_slurp(p1, &n1), *i2 = tendo_check_slurp(p2, &n2);
     tendo_reader *r1 = NULL, *r2 = NULL;
     tendo_error err;
     tendo_error_clear(&err);
