@@ -361,14 +361,23 @@ __attribute__((constructor)) static void probe_child_main(void)
 
 /* ----------------------------------------------------------- the parent */
 
-static unsigned env_number(const char *name, unsigned lo, unsigned hi, unsigned fallback)
+/* *value from the environment when name is set (left alone when not); a set
+ * value that is not a whole number in [lo, hi] is a usage error, never a
+ * silent fallback. */
+static int env_number(const char *name, unsigned lo, unsigned hi, unsigned *value,
+                      tendo_error *err)
 {
     const char *v = getenv(name);
     char *end;
     if (!v || !*v)
-        return fallback;
+        return TENDO_OK;
     unsigned long n = strtoul(v, &end, 10);
-    return *end == '\0' && n >= lo && n <= hi ? (unsigned)n : fallback;
+    if (*end != '\0' || v[0] == '-' || n < lo || n > hi)
+        return tendo_error_set(err, TENDO_EUSAGE,
+                               "%s='%s' is not a whole number from %u to %u; fix it or unset it",
+                               name, v, lo, hi);
+    *value = (unsigned)n;
+    return TENDO_OK;
 }
 
 static double now_s(void)
@@ -429,10 +438,11 @@ int tendo_probe(const char *path, tendo_report *report, tendo_error *err)
         return tendo_error_set(err, TENDO_ENOINPUT, "%s: not a regular file", path);
     double mib = (double)st.st_size / 1048576.0;
     double cpu_default = PROBE_BASE_CPU_S + PROBE_CPU_S_PER_MIB * mib;
-    unsigned cpu = env_number(ENV_SECONDS, 1, PROBE_MAX_CPU_S,
-                              cpu_default > PROBE_MAX_CPU_S ? PROBE_MAX_CPU_S
-                                                            : (unsigned)cpu_default);
-    unsigned mem_mb = env_number(ENV_MEMORY, 64, 1u << 20, PROBE_MEMORY_MB);
+    unsigned cpu = cpu_default > PROBE_MAX_CPU_S ? PROBE_MAX_CPU_S : (unsigned)cpu_default;
+    unsigned mem_mb = PROBE_MEMORY_MB;
+    if (env_number(ENV_SECONDS, 1, PROBE_MAX_CPU_S, &cpu, err) != TENDO_OK ||
+        env_number(ENV_MEMORY, 64, 1u << 20, &mem_mb, err) != TENDO_OK)
+        return TENDO_EUSAGE;
     /* Wall clock: the machine may be shared and busy; CPU time is the
      * real bound, this only catches a child blocked without using CPU. */
     unsigned wall = 4 * cpu + 10;

@@ -135,5 +135,18 @@ TENDO_PROBE_MEMORY_MB=64 "$tendo" inspect --json "$work/d/big-chunk.h5" >"$work/
     2>"$work/stderr" || bad "big-chunk.h5: refused with a 64 MiB check: $(cat "$work/stderr")"
 grep -q '"samples": *200' "$work/stdout" || bad "big-chunk.h5: 64 MiB check: $(head -c 300 "$work/stdout")"
 
+# The probe's limits from the environment: a value that is not a whole
+# number in range is a usage error (64) naming the variable, not ignored.
+for setting in TENDO_PROBE_SECONDS=abc TENDO_PROBE_SECONDS=0 TENDO_PROBE_MEMORY_MB=1 \
+               TENDO_PROBE_MEMORY_MB=-5; do
+    rc=0
+    env "$setting" "$tendo" inspect "$work/d/big-chunk.h5" >"$work/stdout" 2>"$work/stderr" || rc=$?
+    if [ "$rc" = 64 ] && grep -q "${setting%%=*}" "$work/stderr" && [ ! -s "$work/stdout" ]; then
+        ok
+    else
+        bad "$setting: exit $rc, $(cat "$work/stderr")"
+    fi
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
