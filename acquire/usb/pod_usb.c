@@ -527,8 +527,10 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
         return;
     }
     if (t->actual_length > 0) {
-        s->last_data_s = monotonic_s();
         int rc = s->chunk(s->ctx, t->buffer, (size_t)t->actual_length, s->err);
+        /* after the consumer returns: time it spent blocked on a full queue
+         * (a slow disk) is not the pod's silence */
+        s->last_data_s = monotonic_s();
         if (rc < 0) {
             fail_at(s, sl->seq + 1, rc);
             return;
