@@ -514,9 +514,9 @@ static int write_outputs(const batch_options *o, batch_state *s, batch_counts *c
 
 /* ------------------------------------------------------------ folder */
 
-/* Removes the temporary files a killed run may have left in dir/sub
- * (".NAME.tmpPID", batch_write_atomic's names). */
-static void remove_stale_temporaries(const char *dir, const char *sub)
+/* Removes the entries of dir/sub (not "." and "..") that keep(name) does
+ * not keep. */
+static void remove_entries(const char *dir, const char *sub, int (*keep)(const char *name))
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, sub);
@@ -524,13 +524,24 @@ static void remove_stale_temporaries(const char *dir, const char *sub)
     if (!d)
         return;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *tmp = strstr(e->d_name, ".tmp");
-        if (e->d_name[0] == '.' && tmp && tmp[4] &&
-            strspn(tmp + 4, "0123456789") == strlen(tmp + 4))
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && !keep(e->d_name))
             unlinkat(dirfd(d), e->d_name, 0);
-    }
     closedir(d);
+}
+
+/* Keeps all but the temporary files a killed run may have left
+ * (".NAME.tmpPID", batch_write_atomic's names). */
+static int not_stale_temporary(const char *name)
+{
+    const char *tmp = strstr(name, ".tmp");
+    return !(name[0] == '.' && tmp && tmp[4] && strspn(tmp + 4, "0123456789") == strlen(tmp + 4));
+}
+
+static int keep_nothing(const char *name)
+{
+    (void)name;
+    return 0;
 }
 
 /* Creates the output folder and takes its lock (one batch at a time). */
@@ -561,8 +572,8 @@ int batch_open_dir(const char *dir, int steps, int *lock_fd, tendo_error *err)
                                dir);
     }
     *lock_fd = fd;
-    remove_stale_temporaries(dir, ".");
-    remove_stale_temporaries(dir, "steps");
+    remove_entries(dir, ".", not_stale_temporary);
+    remove_entries(dir, "steps", not_stale_temporary);
     snprintf(path, sizeof path, "%s/steps", dir);
     if (steps && mkdir(path, 0755) != 0 && errno != EEXIST)
         return tendo_error_set(err, TENDO_ECANTCREAT, "cannot create %s: %s", path,
@@ -573,18 +584,7 @@ int batch_open_dir(const char *dir, int steps, int *lock_fd, tendo_error *err)
 /* Empties dir/sub of files (stale scratch sessions; old step tables). */
 void batch_empty_folder(const char *dir, const char *sub)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, sub);
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        unlinkat(dirfd(d), e->d_name, 0);
-    }
-    closedir(d);
+    remove_entries(dir, sub, keep_nothing);
 }
 
 /* ------------------------------------------------------------ run */
