@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "pod_protocol.h"
+#include "tendo_clock.h"
 
 #define MAX_PODS     16
 #define MAX_INFLIGHT 64
@@ -36,13 +37,6 @@ typedef struct link {
     int failed;
     struct libusb_transfer *t[MAX_INFLIGHT];
 } link_t;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Peak resident set (VmHWM) of a process, in MiB; -1 if unknown. */
 static double peak_rss_mib(pid_t pid)
@@ -182,7 +176,7 @@ int main(int argc, char **argv)
     }
     uint64_t total = 0;
     double c0 = cpu_s(getpid()), e0 = cpu_s(getppid());
-    double t0 = now_s();
+    double t0 = tendo_monotonic_s();
     size_t k = 0;
     for (ssize_t i = 0; i < nd && k < np; i++) {
         struct libusb_device_descriptor d;
@@ -201,7 +195,7 @@ int main(int argc, char **argv)
     }
     while (busy(links, np))
         libusb_handle_events(ctx);
-    double dt = now_s() - t0;
+    double dt = tendo_monotonic_s() - t0;
     double cpu_self = cpu_s(getpid()) - c0, cpu_emu = cpu_s(getppid()) - e0;
     int failed = 0;
     for (size_t i = 0; i < np; i++) {

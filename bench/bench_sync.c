@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "pod_usb.h"
+#include "tendo_clock.h"
 
 #define MAX_ROUNDS 16
 
@@ -49,13 +50,6 @@ typedef struct child_run {
     int status;
     char *out; /* stdout, malloc'ed */
 } child_run;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* CPU seconds (user + system) of a process so far; -1 if unknown. */
 static double proc_cpu_s(pid_t pid)
@@ -85,7 +79,7 @@ static int run_child(char *const argv[], child_run *r)
     if (pipe(fd) != 0)
         return -1;
     double emu0 = proc_cpu_s(getppid());
-    double t0 = now_s();
+    double t0 = tendo_monotonic_s();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -115,7 +109,7 @@ static int run_child(char *const argv[], child_run *r)
     struct rusage ru;
     if (wait4(pid, &r->status, 0, &ru) < 0)
         return -1;
-    r->wall_s = now_s() - t0;
+    r->wall_s = tendo_monotonic_s() - t0;
     r->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
                ru.ru_stime.tv_usec / 1e6;
     r->peak_rss_mib = ru.ru_maxrss / 1024.0; /* Linux: KiB */

@@ -38,6 +38,7 @@
 
 #include "session_internal.h"
 #include "tendo_io.h"
+#include "tendo_clock.h"
 
 extern char **environ;
 
@@ -380,13 +381,6 @@ static int env_number(const char *name, unsigned lo, unsigned hi, unsigned *valu
     return TENDO_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The environment of the child: ours without any TENDO_PROBE_ entry, plus
  * the child's two. NULL when out of memory. */
 static char **child_env(const char *spec, const char *file)
@@ -490,9 +484,9 @@ int tendo_probe(const char *path, tendo_report *report, tendo_error *err)
     probe_record rec;
     size_t got = 0;
     int timed_out = 0;
-    double deadline = now_s() + wall;
+    double deadline = tendo_monotonic_s() + wall;
     for (;;) {
-        double left = deadline - now_s();
+        double left = deadline - tendo_monotonic_s();
         if (left <= 0) {
             timed_out = 1;
             break;

@@ -13,6 +13,7 @@
 #include "tendo_catalog.h"
 #include "tendo_session.h"
 #include "tendo_sync.h"
+#include "tendo_clock.h"
 
 static void usage(FILE *out)
 {
@@ -63,13 +64,6 @@ typedef struct progress {
     int drawn;
 } progress;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void draw(const progress *pr, const tendo_sync_progress *p, double t)
 {
     const int width = 24;
@@ -98,7 +92,7 @@ static void draw(const progress *pr, const tendo_sync_progress *p, double t)
 static void on_progress(void *ctx, const tendo_sync_progress *p)
 {
     progress *pr = ctx;
-    double t = now_s();
+    double t = tendo_monotonic_s();
     if (strcmp(pr->serial, p->serial) != 0) {
         if (pr->drawn)
             fputc('\n', stderr);
@@ -333,9 +327,9 @@ int tendo_cmd_sync(int argc, char **argv)
                               .progress = tty ? on_progress : NULL,
                               .progress_ctx = &pr};
     tendo_sync_report report;
-    double t0 = now_s();
+    double t0 = tendo_monotonic_s();
     rc = tendo_sync_run(&opt, &report, &err);
-    double secs = now_s() - t0;
+    double secs = tendo_monotonic_s() - t0;
     if (pr.drawn)
         fputc('\n', stderr);
     if (json) {

@@ -24,6 +24,7 @@
 #include "tendo_catalog.h"
 #include "tendo_catalog_sync.h"
 #include "tendo_session.h"
+#include "tendo_clock.h"
 
 /* Without an anchor the pod's rate is taken as nominal; crystals are within
  * ±100 ppm (PROTOCOL.md: "tens of ppm"), which bounds the error reported. */
@@ -115,13 +116,6 @@ static int join(char *out, size_t cap, tendo_error *err, const char *fmt, ...)
     if (n < 0 || (size_t)n >= cap)
         return tendo_error_set(err, TENDO_EUSAGE, "path too long: %.200s...", out);
     return TENDO_OK;
-}
-
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int64_t utc_now_us(void)
@@ -949,7 +943,7 @@ static void write_group(engine *e, rec **m, size_t n, const tendo_catalog_synced
     }
     int64_t first = INT64_MAX, last = INT64_MIN;
     size_t failed_member = (size_t)-1;
-    double t0 = monotonic_s();
+    double t0 = tendo_monotonic_s();
     for (size_t i = 0; rc == TENDO_OK && i < nslots; i++) {
         int64_t a = 0, b = 0;
         if (!slot[i]) {
@@ -988,12 +982,12 @@ static void write_group(engine *e, rec **m, size_t n, const tendo_catalog_synced
     }
     if (rd)
         tendo_reader_close(rd);
-    double t1 = monotonic_s();
+    double t1 = tendo_monotonic_s();
     f.download_s = t1 - t0;
     if (rc == TENDO_OK) {
         rc = tendo_writer_commit(w, &err);
         w = NULL;
-        f.commit_s = monotonic_s() - t1;
+        f.commit_s = tendo_monotonic_s() - t1;
         if (rc)
             tendo_error_prefix(&err, "the pods keep their data: ");
     }

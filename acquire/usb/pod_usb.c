@@ -4,6 +4,7 @@
  * to tendo codes with a message that says what to try.
  */
 #include "pod_usb.h"
+#include "tendo_clock.h"
 
 #include <libusb.h>
 #include <stdio.h>
@@ -440,13 +441,6 @@ int tendo_usb_pod_erase(tendo_usb_pod *p, const tendo_pod_erase_req *req,
 
 /* ------------------------------------------------------------ bulk READ */
 
-static double monotonic_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Transfers on one endpoint complete in the order they were submitted, so
  * each carries its submission number: when one fails (or cannot even be
  * submitted) the data of those submitted before it is still delivered, and
@@ -530,7 +524,7 @@ static void LIBUSB_CALL on_transfer(struct libusb_transfer *t)
         int rc = s->chunk(s->ctx, t->buffer, (size_t)t->actual_length, s->err);
         /* after the consumer returns: time it spent blocked on a full queue
          * (a slow disk) is not the pod's silence */
-        s->last_data_s = monotonic_s();
+        s->last_data_s = tendo_monotonic_s();
         if (rc < 0) {
             fail_at(s, sl->seq + 1, rc);
             return;
@@ -553,7 +547,7 @@ int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_s
                 .ctx = ctx,
                 .err = err,
                 .fail_seq = UINT64_MAX,
-                .last_data_s = monotonic_s()};
+                .last_data_s = tendo_monotonic_s()};
     for (int i = 0; i < TENDO_USB_XFERS && !s.code; i++) {
         slot *sl = &s.slots[i];
         sl->s = &s;
@@ -579,7 +573,7 @@ int tendo_usb_pod_stream(tendo_usb_pod *p, tendo_usb_chunk_fn chunk, tendo_usb_s
         if (!s.stopping && !s.code && stop(ctx))
             s.stopping = 1;
         if (!s.stopping && !s.code &&
-            monotonic_s() - s.last_data_s > TENDO_USB_BULK_TIMEOUT_MS / 1000.0) {
+            tendo_monotonic_s() - s.last_data_s > TENDO_USB_BULK_TIMEOUT_MS / 1000.0) {
             tendo_error_set(err, TENDO_EUNAVAIL,
                             "pod %s stopped sending for %d ms during a download", p->serial,
                             TENDO_USB_BULK_TIMEOUT_MS);
@@ -649,7 +643,7 @@ int tendo_usb_pod_gone(const tendo_usb_pod *p)
 
 int tendo_usb_pod_reattach(tendo_usb_pod *p, int wait_ms, tendo_error *err)
 {
-    double deadline = monotonic_s() + wait_ms / 1000.0;
+    double deadline = tendo_monotonic_s() + wait_ms / 1000.0;
     do {
         libusb_device **list = NULL;
         ssize_t count = libusb_get_device_list(p->usb->ctx, &list);
@@ -687,7 +681,7 @@ int tendo_usb_pod_reattach(tendo_usb_pod *p, int wait_ms, tendo_error *err)
             libusb_free_device_list(list, 1);
         struct timespec nap = {0, 200 * 1000000L};
         nanosleep(&nap, NULL);
-    } while (monotonic_s() < deadline);
+    } while (tendo_monotonic_s() < deadline);
     return tendo_error_set(err, TENDO_EUNAVAIL,
                            "pod %s was unplugged and did not come back within %d s", p->serial,
                            wait_ms / 1000);
