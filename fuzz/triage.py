@@ -5,7 +5,9 @@ short description.
 
 The site of a report is the first stack frame that is not the sanitizer
 runtime itself (malloc, memcpy and other interceptors, which ASan places in
-the instrumented binary without a source line). A site inside a system
+the instrumented binary without a source line) nor glibc's CPU-specific
+string routines (__memcpy_avx512_unaligned_erms, ...) that the interceptors
+call. A site inside a system
 shared library (libhdf5, libz, libc, ...) is an upstream finding: tendo
 called that library with a hostile file and the library failed inside. Any
 other site is tendo's own code: a bug to fix. LeakSanitizer reports are
@@ -17,7 +19,11 @@ import sys
 FRAME = re.compile(r"^\s*#(\d+) 0x[0-9a-f]+ (?:in (\S+) )?(.*)$")
 RUNTIME = re.compile(r"^(__interceptor_|__asan|__lsan|__ubsan|__sanitizer|malloc$|calloc$|realloc$"
                      r"|free$|operator |strdup$|memcpy$|memmove$|memset$|__libc_|abort$|raise$"
-                     r"|__GI_|gsignal$)")
+                     r"|__GI_|gsignal$"
+                     # glibc's CPU-specific string routines, e.g.
+                     # __memcpy_avx512_unaligned_erms: named by glibc's own
+                     # source path, not by a /lib/... module, so SYSLIB misses them
+                     r"|__(?:mem|str|stp|wmem|wcs)[a-z]*_[a-z0-9_]+$)")
 SYSLIB = re.compile(r"\((/(?:usr/)?lib[^+)]*/(lib[^/+)]+?)(?:\.so[^+)]*)?)\+0x")
 
 
