@@ -480,7 +480,7 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
  * noise set them. */
 #define BIAS_PRIOR_ACC  (0.020 * AN_G0)
 #define BIAS_PRIOR_GYRO (0.5 * M_PI / 180)
-/* Prior spread of each axis' scale error (0.7): ±0.5 %, the order of
+/* Prior spread of each axis' scale error (0.8): ±0.5 %, the order of
  * consumer-MEMS initial sensitivity tolerances (model choice, the figure
  * tools/SIMULATOR.md uses; widen it for a sensor whose datasheet gives
  * more). Scale factors as error states observed through zero-velocity
@@ -496,7 +496,7 @@ static void mat3_vec_f(const float *m, const double *x, double *y)
 }
 
 /* Error states: accelerometer bias b, gyro bias w (foot frame), then
- * accelerometer and gyro scale errors of the three sensor axes (0.7). */
+ * accelerometer and gyro scale errors of the three sensor axes (0.8). */
 #define NX 12
 
 /* Row-major 3×nx Jacobian of v_end on x = (b, w, s_acc, s_gyro). */

@@ -35,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.7"
+#define TENDO_AN_VERSION "tendo-analysis 0.8"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
@@ -125,7 +125,7 @@ typedef struct tendo_an_drift {
     float mg[9];    /* ∂v_end/∂(gyro bias) = -∫ [f(t)×] ∫₀ᵗ R ds dt, m/s per rad/s */
     float qa[9];    /* ∂(displacement)/∂b before the start-attitude term = ∫ (T/2 - t) R(t) dt, s² */
     float qg[9];    /* ∂(displacement)/∂(gyro bias) = -∫ (T/2 - t) [f(t)×] ∫₀ᵗ R ds dt, m per rad/s */
-    /* Scale errors (0.7): column k is the sensitivity to axis k's scale
+    /* Scale errors (0.8): column k is the sensitivity to axis k's scale
      * error s_k (reading = (1 + s_k) × true); e_k is sensor axis k in the foot
      * frame, f_k = e_k·f the sensor axis' reading. The accelerometer's acts as a
      * bias s_k f_k(t) that varies with the specific force, the gyroscope's

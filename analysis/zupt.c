@@ -20,7 +20,7 @@
  *      first-order sensitivities to constant sensor biases (tendo_an_drift),
  *      from which session.c estimates and removes each pod's biases
  *      (bias error states of ZUPT-aided INS: Foxlin 2005; Skog et al. 2010);
- *      since 0.7 also to each sensor axis' scale error, which acts as a
+ *      since 0.8 also to each sensor axis' scale error, which acts as a
  *      bias proportional to that axis' reading (MODELS.md, "Sensor biases
  *      and scale errors");
  *   7. clipped samples (accelerometer axis at full scale, typically the
@@ -140,7 +140,7 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
      * trapezoidal weights of ∫ (·) dt and ∫ (T/2 - t)(·) dt. */
     double R[9], R0[9], Rc[9], K[9] = {0}, ma[9] = {0}, qa[9] = {0}, mg[9] = {0}, qg[9] = {0};
     double vc[3] = {0};
-    /* Scale-error sensitivities (0.7): per-axis body integrals of the
+    /* Scale-error sensitivities (0.8): per-axis body integrals of the
      * specific force and rate over each grid interval, and K_s(t) =
      * ∫₀ᵗ R e_k ω_k ds (column k), the attitude error per unit gyro scale
      * error of axis k. */

@@ -376,7 +376,7 @@ def case_hills():
             close(j["distance_m"], t["distance_m"], 0.03 * t["distance_m"], f"{name} distance")
             close(j["ascent_m"], t["ascent_m"], 0.1 * t["ascent_m"], f"{name} ascent_m")
             close(j["descent_m"], t["descent_m"], 0.1 * t["descent_m"], f"{name} descent_m")
-    # Gentle grade (0.7, scale errors estimated): at 6 % the sensors' +-0.5 %
+    # Gentle grade (0.8, scale errors estimated): at 6 % the sensors' +-0.5 %
     # scale errors alone made a phantom grade worth 10-15 % of the climb; these
     # are the five runs of tests/analysis/hills_matrix.py (grade 0.06, seed
     # offsets 0,1) that 0.6 put outside 10 % (MODELS.md, "Sensor biases and
