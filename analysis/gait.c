@@ -510,12 +510,12 @@ static int finalise(tendo_an_gait *g)
             e += v * v;
         }
     s.zv_gyro_radps = sqrt(e / (double)(e_hi - e_lo + 1));
-    an_clip clip = {.mask = g->clip + (i0 - g->base)};
+    an_clip clip = {.mask = g->clip_at > 0 ? g->clip + (i0 - g->base) : NULL};
     for (int k = 0; k < 3; k++) /* sensor axis k in the foot frame: column k of r */
         for (int r = 0; r < 3; r++)
             clip.axis[3 * k + r] = g->orient.r[3 * r + k];
     if (an_stride_integrate(g->acc + 3 * (i0 - g->base), g->gyr + 3 * (i0 - g->base), i1 - i0 + 1,
-                            a0, g->fs, g->clip_at > 0 ? &clip : NULL, &s.length_m, &s.dz_m,
+                            a0, g->fs, &clip, &s.length_m, &s.dz_m,
                             &s.drift) != 0)
         s.length_m = s.dz_m = NAN;
     s.speed_mps = s.length_m / (s.t_zv1 - s.t_zv0);
