@@ -139,6 +139,25 @@ int cat_collect(tendo_catalog *c, sqlite3_stmt *st, size_t size, cat_fill_fn fil
     return rc;
 }
 
+int cat_list(tendo_catalog *c, const char *sql, const char *const *params, int nparams, size_t size,
+             cat_fill_fn fill, void (*free_row)(void *row), void **out, size_t *n, const char *what,
+             tendo_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = cat_prepare(c, sql, err);
+    if (!st)
+        return err ? err->code : TENDO_EINTERNAL;
+    for (int i = 0; i < nparams; i++) {
+        int src = cat_bind_text_or_null(st, i + 1, params[i]);
+        if (src != SQLITE_OK) {
+            sqlite3_finalize(st);
+            return cat_fail(c, src, what, err);
+        }
+    }
+    return cat_collect(c, st, size, fill, free_row, out, n, what, err);
+}
+
 void tendo_catalog_now_utc(char out[32])
 {
     time_t now = time(NULL);

@@ -15,11 +15,11 @@ static int athlete_ok(const tendo_athlete *a, tendo_error *err)
                                "'.' or '-'",
                                a->id);
     if (a->mass_kg != 0 && !(a->mass_kg >= 20 && a->mass_kg <= 300))
-        return tendo_error_set(err, TENDO_EUSAGE,
-                               "body mass %g kg is out of range (20-300 kg)", a->mass_kg);
+        return tendo_error_set(err, TENDO_EUSAGE, "body mass %g kg is out of range (20-300 kg)",
+                               a->mass_kg);
     if (a->injured_side[0] && strcmp(a->injured_side, "left") && strcmp(a->injured_side, "right"))
-        return tendo_error_set(err, TENDO_EUSAGE,
-                               "injured side is 'left' or 'right', not '%s'", a->injured_side);
+        return tendo_error_set(err, TENDO_EUSAGE, "injured side is 'left' or 'right', not '%s'",
+                               a->injured_side);
     return TENDO_OK;
 }
 
@@ -126,17 +126,11 @@ int tendo_catalog_athlete_get(tendo_catalog *c, const char *id, tendo_athlete *o
     return rc;
 }
 
-int tendo_catalog_athlete_list(tendo_catalog *c, tendo_athlete **out, size_t *n,
-                               tendo_error *err)
+int tendo_catalog_athlete_list(tendo_catalog *c, tendo_athlete **out, size_t *n, tendo_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = cat_prepare(c, "SELECT " ATHLETE_COLS " FROM athletes ORDER BY id", err);
-    if (!st)
-        return err ? err->code : TENDO_EINTERNAL;
     void *rows;
-    int rc = cat_collect(c, st, sizeof **out, row_to_athlete, NULL, &rows, n,
-                         "listing athletes", err);
+    int rc = cat_list(c, "SELECT " ATHLETE_COLS " FROM athletes ORDER BY id", NULL, 0, sizeof **out,
+                      row_to_athlete, NULL, &rows, n, "listing athletes", err);
     *out = rows;
     return rc;
 }

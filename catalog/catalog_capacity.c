@@ -123,21 +123,16 @@ static int fill_test(sqlite3_stmt *st, void *row)
 int tendo_catalog_capacity_list(tendo_catalog *c, const char *athlete_id,
                                 tendo_catalog_capacity **out, size_t *n, tendo_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = cat_prepare(c,
-                                   "SELECT id, athlete_id, date, session_id, path, left_reps, "
-                                   "right_reps, left_height_m, right_height_m, ratio, note, "
-                                   "added_utc FROM capacity_tests "
-                                   "WHERE (?1 IS NULL OR athlete_id = ?1) "
-                                   "ORDER BY athlete_id, date, id",
-                                   err);
-    if (!st)
-        return err ? err->code : TENDO_EINTERNAL;
-    cat_bind_text_or_null(st, 1, athlete_id);
-    void *rows = NULL;
-    int rc = cat_collect(c, st, sizeof **out, fill_test, NULL, &rows, n,
-                         "reading the capacity tests", err);
+    const char *const params[] = {athlete_id};
+    void *rows;
+    int rc = cat_list(c,
+                      "SELECT id, athlete_id, date, session_id, path, left_reps, "
+                      "right_reps, left_height_m, right_height_m, ratio, note, "
+                      "added_utc FROM capacity_tests "
+                      "WHERE (?1 IS NULL OR athlete_id = ?1) "
+                      "ORDER BY athlete_id, date, id",
+                      params, 1, sizeof **out, fill_test, NULL, &rows, n,
+                      "reading the capacity tests", err);
     *out = rows;
     return rc;
 }

@@ -90,25 +90,17 @@ static int row_to_entry(sqlite3_stmt *st, void *row)
 }
 
 int tendo_catalog_diary_list(tendo_catalog *c, const char *athlete_id, const char *from,
-                             const char *to, tendo_diary_entry **out, size_t *n,
-                             tendo_error *err)
+                             const char *to, tendo_diary_entry **out, size_t *n, tendo_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = cat_prepare(c,
-                                   "SELECT athlete_id, date, pain, pain_24h, stiffness, note, "
-                                   "updated_utc FROM diary WHERE (?1 IS NULL OR athlete_id = ?1) "
-                                   "AND (?2 IS NULL OR date >= ?2) AND (?3 IS NULL OR date <= ?3) "
-                                   "ORDER BY athlete_id, date",
-                                   err);
-    if (!st)
-        return err ? err->code : TENDO_EINTERNAL;
-    cat_bind_text_or_null(st, 1, athlete_id);
-    cat_bind_text_or_null(st, 2, from);
-    cat_bind_text_or_null(st, 3, to);
+    const char *const params[] = {athlete_id, from, to};
     void *rows;
-    int rc = cat_collect(c, st, sizeof **out, row_to_entry, NULL, &rows, n,
-                         "reading the diary", err);
+    int rc =
+        cat_list(c,
+                 "SELECT athlete_id, date, pain, pain_24h, stiffness, note, "
+                 "updated_utc FROM diary WHERE (?1 IS NULL OR athlete_id = ?1) "
+                 "AND (?2 IS NULL OR date >= ?2) AND (?3 IS NULL OR date <= ?3) "
+                 "ORDER BY athlete_id, date",
+                 params, 3, sizeof **out, row_to_entry, NULL, &rows, n, "reading the diary", err);
     *out = rows;
     return rc;
 }

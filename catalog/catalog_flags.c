@@ -65,8 +65,9 @@ int tendo_catalog_flags_refresh(tendo_catalog *c, const char *athlete_id,
 
 static tendo_tr_severity severity_of(const char *s)
 {
-    return !strcmp(s, "high") ? TENDO_TR_HIGH : !strcmp(s, "moderate") ? TENDO_TR_MODERATE
-                                                                       : TENDO_TR_LOW;
+    return !strcmp(s, "high")       ? TENDO_TR_HIGH
+           : !strcmp(s, "moderate") ? TENDO_TR_MODERATE
+                                    : TENDO_TR_LOW;
 }
 
 static int row_to_flag(sqlite3_stmt *st, void *row)
@@ -93,23 +94,16 @@ static int row_to_flag(sqlite3_stmt *st, void *row)
 int tendo_catalog_flags_list(tendo_catalog *c, const char *athlete_id, const char *since,
                              tendo_catalog_flag **out, size_t *n, tendo_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = cat_prepare(
-        c,
-        "SELECT f.id, f.athlete_id, f.rule, f.date, f.session_id, f.severity, f.value, "
-        "f.threshold, f.message, r.note, r.reviewed_utc FROM flags f "
-        "LEFT JOIN flag_reviews r ON r.flag_id = f.id "
-        "WHERE (?1 IS NULL OR f.athlete_id = ?1) AND (?2 IS NULL OR f.date >= ?2) "
-        "ORDER BY f.athlete_id, f.date, f.rule, f.id",
-        err);
-    if (!st)
-        return err ? err->code : TENDO_EINTERNAL;
-    cat_bind_text_or_null(st, 1, athlete_id);
-    cat_bind_text_or_null(st, 2, since);
+    const char *const params[] = {athlete_id, since};
     void *rows;
-    int rc = cat_collect(c, st, sizeof **out, row_to_flag, NULL, &rows, n, "listing flags",
-                         err);
+    int rc =
+        cat_list(c,
+                 "SELECT f.id, f.athlete_id, f.rule, f.date, f.session_id, f.severity, f.value, "
+                 "f.threshold, f.message, r.note, r.reviewed_utc FROM flags f "
+                 "LEFT JOIN flag_reviews r ON r.flag_id = f.id "
+                 "WHERE (?1 IS NULL OR f.athlete_id = ?1) AND (?2 IS NULL OR f.date >= ?2) "
+                 "ORDER BY f.athlete_id, f.date, f.rule, f.id",
+                 params, 2, sizeof **out, row_to_flag, NULL, &rows, n, "listing flags", err);
     *out = rows;
     return rc;
 }

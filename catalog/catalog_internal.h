@@ -50,6 +50,14 @@ int cat_collect(tendo_catalog *c, sqlite3_stmt *st, size_t size, cat_fill_fn fil
                 void (*free_row)(void *row), void **out, size_t *n, const char *what,
                 tendo_error *err);
 
+/* A listing in one call: prepares sql, binds params[0..nparams) to ?1..
+ * (cat_bind_text_or_null: NULL or "" binds SQL NULL, so "?1 IS NULL OR ..."
+ * makes a filter optional) and collects the rows with cat_collect. *out is
+ * NULL and *n 0 on failure. */
+int cat_list(tendo_catalog *c, const char *sql, const char *const *params, int nparams, size_t size,
+             cat_fill_fn fill, void (*free_row)(void *row), void **out, size_t *n, const char *what,
+             tendo_error *err);
+
 /* The schema: creates or migrates to TENDO_CATALOG_SCHEMA_VERSION. */
 int cat_schema_migrate(tendo_catalog *c, tendo_error *err);
 

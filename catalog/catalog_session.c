@@ -40,8 +40,7 @@ int tendo_catalog_session_exists(tendo_catalog *c, const char *id, const char *p
     return find_existing(c, id, path, oid, sizeof oid, opath, sizeof opath, err);
 }
 
-int tendo_catalog_session_add(tendo_catalog *c, const tendo_catalog_session *s,
-                              tendo_error *err)
+int tendo_catalog_session_add(tendo_catalog *c, const tendo_catalog_session *s, tendo_error *err)
 {
     if (!s->id[0])
         return tendo_error_set(err, TENDO_EDATA, "%s: the session has no id", s->path);
@@ -108,8 +107,8 @@ int tendo_catalog_session_add(tendo_catalog *c, const tendo_catalog_session *s,
     return cat_fail(c, src, "recording the session", err);
 }
 
-#define SESSION_COLS                                                                       \
-    "id, path, athlete_id, start_utc, duration_s, source, summary_json, analysis_version, "   \
+#define SESSION_COLS                                                                               \
+    "id, path, athlete_id, start_utc, duration_s, source, summary_json, analysis_version, "        \
     "added_utc"
 
 static int row_to_session(sqlite3_stmt *st, void *row)
@@ -136,22 +135,15 @@ int tendo_catalog_session_list(tendo_catalog *c, const char *athlete_id, const c
                                const char *to, tendo_catalog_session **out, size_t *n,
                                tendo_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = cat_prepare(
+    const char *const params[] = {athlete_id, from, to};
+    void *rows;
+    int rc = cat_list(
         c,
         "SELECT " SESSION_COLS " FROM sessions "
         "WHERE (?1 IS NULL OR athlete_id = ?1) AND (?2 IS NULL OR substr(start_utc, 1, 10) >= ?2) "
         "AND (?3 IS NULL OR substr(start_utc, 1, 10) <= ?3) ORDER BY start_utc, id",
+        params, 3, sizeof **out, row_to_session, free_session_row, &rows, n, "listing sessions",
         err);
-    if (!st)
-        return err ? err->code : TENDO_EINTERNAL;
-    cat_bind_text_or_null(st, 1, athlete_id);
-    cat_bind_text_or_null(st, 2, from);
-    cat_bind_text_or_null(st, 3, to);
-    void *rows;
-    int rc = cat_collect(c, st, sizeof **out, row_to_session, free_session_row, &rows, n,
-                         "listing sessions", err);
     *out = rows;
     return rc;
 }
@@ -166,18 +158,13 @@ void tendo_catalog_sessions_free(tendo_catalog_session *s, size_t n)
 int tendo_catalog_session_pending(tendo_catalog *c, const char *athlete_id,
                                   tendo_catalog_session **out, size_t *n, tendo_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = cat_prepare(c,
-                                   "SELECT " SESSION_COLS " FROM sessions WHERE summary_json IS "
-                                   "NULL AND (?1 IS NULL OR athlete_id = ?1) ORDER BY start_utc, id",
-                                   err);
-    if (!st)
-        return err ? err->code : TENDO_EINTERNAL;
-    cat_bind_text_or_null(st, 1, athlete_id);
+    const char *const params[] = {athlete_id};
     void *rows;
-    int rc = cat_collect(c, st, sizeof **out, row_to_session, free_session_row, &rows, n,
-                         "listing sessions to analyse", err);
+    int rc = cat_list(c,
+                      "SELECT " SESSION_COLS " FROM sessions WHERE summary_json IS "
+                      "NULL AND (?1 IS NULL OR athlete_id = ?1) ORDER BY start_utc, id",
+                      params, 1, sizeof **out, row_to_session, free_session_row, &rows, n,
+                      "listing sessions to analyse", err);
     *out = rows;
     return rc;
 }
