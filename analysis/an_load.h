@@ -4,13 +4,28 @@
 #ifndef TENDO_AN_LOAD_H
 #define TENDO_AN_LOAD_H
 
+#include <stddef.h>
+
 #include "tendo_analysis.h"
 
 /* Peak Achilles tendon force of one step, in body weights, from the gait
- * (walk/run), the step's speed and its footstrike; NAN when unknown. */
+ * (walk/run), the step's speed and its footstrike; NAN when unknown. The
+ * cadence term is applied afterwards over the whole session
+ * (an_achilles_cadence_adjust). */
 double an_achilles_force_bw(tendo_an_kind kind, double speed_mps, tendo_an_strike strike);
 
 /* The reference force F_ref of the damage sum Σ (F / F_ref)^k, BW. */
 double an_achilles_ref_bw(void);
+
+/* Peak vertical ground reaction force of a running step, body weights, by
+ * the sine-wave model of Morin et al. 2005: π/2 · (tf/tc + 1); NAN unless
+ * contact_s > 0 and flight_s >= 0. */
+double an_vgrf_peak_bw(double contact_s, double flight_s);
+
+/* The cadence term: scales each level running step's force by its modelled
+ * peak vertical force over the one this runner's own gait gives at that
+ * speed in this session (see analysis/MODELS.md, "Achilles load"). Steps
+ * it cannot judge keep their force. */
+void an_achilles_cadence_adjust(tendo_an_step *st, size_t n);
 
 #endif

@@ -37,3 +37,90 @@ double an_achilles_ref_bw(void)
 {
     return RUN_F0_BW; /* rearfoot running at 2.68 m/s: the study's easy pace */
 }
+
+/* Peak vertical ground reaction force of a running step (Morin et al. 2005,
+ * J. Appl. Biomech. 21:167, eq. 6): the force over the contact modelled as
+ * F(t) = Fmax sin(π t / tc), whose impulse 2 Fmax tc / π must carry the body
+ * weight over the whole step tc + tf, so Fmax / (m g) = π/2 (tf/tc + 1).
+ * Validated against force platforms at 3.33 m/s to maximal speed (modelled
+ * Fmax 6.9 ± 2.5% below the platform on a treadmill, 3.2 ± 2.1% overground);
+ * only ratios of it are used here, so that bias cancels. */
+double an_vgrf_peak_bw(double contact_s, double flight_s)
+{
+    if (!(contact_s > 0) || !(flight_s >= 0) || !isfinite(flight_s))
+        return NAN;
+    return M_PI / 2 * (flight_s / contact_s + 1);
+}
+
+/* The cadence term is judged on level ground only: Morin's model and Reiter's
+ * forces were both measured on level ground, and uphill the calf works harder
+ * while the modelled vertical force falls. 2% grade per stride: model choice,
+ * above the stride's height error (a few cm over ~2–3 m). */
+#define LEVEL_GRADE 0.02
+/* The reference at a step's speed pools the level running steps within
+ * ±0.25 m/s of it (5 bins of 0.1 m/s; model choice: the speed term changes
+ * the force by ~2.5% over that span and the pooling is symmetric), so the
+ * speed effect, already in Reiter's line, is not counted twice, whatever the
+ * shape of the runner's own gait against speed. */
+#define BIN_MPS   0.1
+#define NBINS     128 /* up to 12.8 m/s; faster steps share the last bin */
+#define HALF_BINS 2
+/* Fewer pooled steps than this say too little about the runner's own gait
+ * at that speed: the step keeps its force (model choice). */
+#define MIN_REF_STEPS 20
+
+/* The step's modelled peak vertical force, or NAN when the cadence term
+ * does not apply to it. */
+static double step_vgrf(const tendo_an_step *p)
+{
+    if (p->kind != TENDO_AN_RUN || !isfinite(p->achilles_force_bw) || !(p->speed_mps > 0))
+        return NAN;
+    if (!(p->stride_len_m > 0) || !isfinite(p->dz_m) ||
+        fabs(p->dz_m) > LEVEL_GRADE * p->stride_len_m)
+        return NAN;
+    return an_vgrf_peak_bw(p->gct_ms / 1000, p->flight_ms / 1000);
+}
+
+static int speed_bin(double v)
+{
+    double k = floor(v / BIN_MPS);
+    return k >= NBINS - 1 ? NBINS - 1 : (int)k;
+}
+
+void an_achilles_cadence_adjust(tendo_an_step *st, size_t n)
+{
+    /* The reference: this runner's own modelled peak vertical force at the
+     * step's speed, over the session's level running steps. The published
+     * step-rate effects (Lyght 2016, Heiderscheit 2011, Lenhart 2014) are
+     * all relative to each runner's preferred step rate at a fixed speed,
+     * and Reiter's forces were measured at preferred step rate, so the speed
+     * line already holds the preferred gait; between runners the preferred
+     * step rate scatters by ±8 steps/min (~5%) at one speed (de Ruiter /
+     * van Oeveren et al. 2019), as much as the manipulations, so no
+     * population cadence is assumed. */
+    double sum[NBINS] = {0};
+    size_t cnt[NBINS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        double f = step_vgrf(&st[i]);
+        if (!isfinite(f))
+            continue;
+        int k = speed_bin(st[i].speed_mps);
+        sum[k] += f;
+        cnt[k]++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double f = step_vgrf(&st[i]);
+        if (!isfinite(f))
+            continue;
+        int k = speed_bin(st[i].speed_mps);
+        double s = 0;
+        size_t c = 0;
+        for (int j = k - HALF_BINS; j <= k + HALF_BINS; j++)
+            if (j >= 0 && j < NBINS) {
+                s += sum[j];
+                c += cnt[j];
+            }
+        if (c >= MIN_REF_STEPS && s > 0)
+            st[i].achilles_force_bw *= f / (s / (double)c);
+    }
+}

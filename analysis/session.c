@@ -231,6 +231,7 @@ static void build_steps(tendo_an_session *s, int two_sides)
         }
         p->achilles_force_bw = an_achilles_force_bw(p->kind, p->speed_mps, p->footstrike);
     }
+    an_achilles_cadence_adjust(st, s->n); /* needs every step's timing first */
 }
 
 /* Splits the merged steps into bouts of one kind separated by rests. */
