@@ -10,8 +10,9 @@
 #include "tendo_analysis.h"
 
 /* Accelerometer samples at the sensor's full scale: mask[i] bit k set when
- * sensor axis k of sample i is clipped; axis + 3k is that sensor axis in
- * the frame of the data integrated (unit vector). */
+ * sensor axis k of sample i is clipped (mask NULL: nothing marked); axis + 3k
+ * is that sensor axis in the frame of the data integrated (unit vector),
+ * also used for the scale-error sensitivities. */
 typedef struct an_clip {
     const uint8_t *mask;
     double axis[9];

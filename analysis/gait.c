@@ -510,12 +510,12 @@ static int finalise(tendo_an_gait *g)
             e += v * v;
         }
     s.zv_gyro_radps = sqrt(e / (double)(e_hi - e_lo + 1));
-    an_clip clip = {.mask = g->clip + (i0 - g->base)};
+    an_clip clip = {.mask = g->clip_at > 0 ? g->clip + (i0 - g->base) : NULL};
     for (int k = 0; k < 3; k++) /* sensor axis k in the foot frame: column k of r */
         for (int r = 0; r < 3; r++)
             clip.axis[3 * k + r] = g->orient.r[3 * r + k];
     if (an_stride_integrate(g->acc + 3 * (i0 - g->base), g->gyr + 3 * (i0 - g->base), i1 - i0 + 1,
-                            a0, g->fs, g->clip_at > 0 ? &clip : NULL, &s.length_m, &s.dz_m,
+                            a0, g->fs, &clip, &s.length_m, &s.dz_m,
                             &s.drift) != 0)
         s.length_m = s.dz_m = NAN;
     s.speed_mps = s.length_m / (s.t_zv1 - s.t_zv0);
@@ -593,22 +593,29 @@ static int feed_foot(tendo_an_gait *g, const float *acc, const float *gyro, size
         return tendo_error_set(err, TENDO_EINTERNAL,
                                "gait: buffer of %zu samples full (a stride longer than %g s?)",
                                g->cap, BUF_S);
-    const double *r = g->orient.r;
+    /* Once per sample of the session: the state lives in locals, since the
+     * byte stores to the clip mask may alias anything reached through g and
+     * would make the compiler reload it every sample. */
+    double r[9];
+    memcpy(r, g->orient.r, sizeof r);
+    const double clip_at = g->clip_at;
+    float *restrict da = g->acc + 3 * g->n_raw, *restrict dw = g->gyr + 3 * g->n_raw;
+    float *restrict fin = g->fir_in;
+    uint8_t *restrict cm = g->clip + g->n_raw;
     for (size_t i = 0; i < n; i++) {
         double a[3] = {acc[3 * i], acc[3 * i + 1], acc[3 * i + 2]};
         double w[3] = {gyro[3 * i], gyro[3 * i + 1], gyro[3 * i + 2]}, af[3], wf[3];
         an_mat_vec(r, a, af);
         an_mat_vec(r, w, wf);
-        float *da = g->acc + 3 * (g->n_raw + i), *dw = g->gyr + 3 * (g->n_raw + i);
         for (int k = 0; k < 3; k++) {
-            da[k] = (float)af[k];
-            dw[k] = (float)wf[k];
+            da[3 * i + k] = (float)af[k];
+            dw[3 * i + k] = (float)wf[k];
         }
-        g->fir_in[i] = (float)-wf[1]; /* pitch rate, toes up positive */
+        fin[i] = (float)-wf[1]; /* pitch rate, toes up positive */
         uint8_t c = 0;
-        for (int k = 0; g->clip_at > 0 && k < 3; k++)
-            c |= (uint8_t)((fabs(a[k]) >= g->clip_at) << k);
-        g->clip[g->n_raw + i] = c;
+        for (int k = 0; clip_at > 0 && k < 3; k++)
+            c |= (uint8_t)((fabs(a[k]) >= clip_at) << k);
+        cm[i] = c;
     }
     g->n_raw += n;
     size_t nout;

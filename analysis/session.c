@@ -480,6 +480,14 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
  * noise set them. */
 #define BIAS_PRIOR_ACC  (0.020 * AN_G0)
 #define BIAS_PRIOR_GYRO (0.5 * M_PI / 180)
+/* Prior spread of each axis' scale error (0.8): ±0.5 %, the order of
+ * consumer-MEMS initial sensitivity tolerances (model choice, the figure
+ * tools/SIMULATOR.md uses; widen it for a sensor whose datasheet gives
+ * more). Scale factors as error states observed through zero-velocity
+ * updates: the sensor model of multi-position accelerometer calibration
+ * (Skog & Händel 2006, IMEKO XVII) and of aided foot-mounted INS
+ * (Wahlström & Skog 2021, IEEE Sensors J. 21:1139). */
+#define SCALE_PRIOR 0.005
 
 static void mat3_vec_f(const float *m, const double *x, double *y)
 {
@@ -487,15 +495,29 @@ static void mat3_vec_f(const float *m, const double *x, double *y)
         y[i] = m[3 * i] * x[0] + m[3 * i + 1] * x[1] + m[3 * i + 2] * x[2];
 }
 
-/* Residual |v_end - ma b - mg w| of one stride, x = (b, w). */
-static double bias_residual(const tendo_an_drift *d, const double *x)
+/* Error states: accelerometer bias b, gyro bias w (foot frame), then
+ * accelerometer and gyro scale errors of the three sensor axes (0.8). */
+#define NX 12
+
+/* Row-major 3×nx Jacobian of v_end on x = (b, w, s_acc, s_gyro). */
+static void bias_jacobian(const tendo_an_drift *d, int nx, double *j)
 {
-    double y[3], yg[3], r2 = 0;
-    mat3_vec_f(d->ma, x, y);
-    mat3_vec_f(d->mg, x + 3, yg);
-    for (int k = 0; k < 3; k++) {
-        double r = d->v_end[k] - y[k] - yg[k];
-        r2 += r * r;
+    const float *blk[4] = {d->ma, d->mg, d->msa, d->msg};
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < nx; c++)
+            j[nx * r + c] = blk[c / 3][3 * r + c % 3];
+}
+
+/* Residual |v_end - J x| of one stride (nx states). */
+static double bias_residual(const tendo_an_drift *d, const double *x, int nx)
+{
+    double j[3 * NX], r2 = 0;
+    bias_jacobian(d, nx, j);
+    for (int r = 0; r < 3; r++) {
+        double v = d->v_end[r];
+        for (int c = 0; c < nx; c++)
+            v -= j[nx * r + c] * x[c];
+        r2 += v * v;
     }
     return sqrt(r2);
 }
@@ -505,8 +527,11 @@ static int bias_usable(const entry *e)
     return e->st.drift.valid && isfinite(e->st.length_m);
 }
 
-/* Least squares over the pod's strides, twice: the second time without
- * strides whose residual exceeds 3× the median (turns, stumbles). */
+/* Least squares over the pod's strides, three times: biases alone (0.6's
+ * estimate, for the residual spread and the outlier cut), then biases and
+ * scale errors with the prior weighted by that spread, without strides
+ * whose residual exceeds 3× the median (turns, stumbles), then once more
+ * with the spread and cut of the fuller model. */
 static int bias_estimate(const tendo_an_session *s, int pod, double *x)
 {
     double *res = malloc((s->n ? s->n : 1) * sizeof *res);
@@ -514,45 +539,46 @@ static int bias_estimate(const tendo_an_session *s, int pod, double *x)
         return -1;
     double cut = INFINITY, sd2 = 0;
     int ok = -1;
-    for (int pass = 0; pass < 2; pass++) {
-        double a[36] = {0}, b[6] = {0};
+    memset(x, 0, NX * sizeof *x);
+    for (int pass = 0; pass < 3; pass++) {
+        int nx = pass == 0 ? 6 : NX;
+        double a[NX * NX] = {0}, b[NX] = {0}, xp[NX];
+        memcpy(xp, x, sizeof xp);
         size_t m = 0;
         for (size_t i = 0; i < s->n; i++) {
             const entry *e = &s->e[i];
             if (e->pod != pod || !bias_usable(e))
                 continue;
             const tendo_an_drift *d = &e->st.drift;
-            if (pass > 0 && !(bias_residual(d, x) <= cut))
+            if (pass > 0 && !(bias_residual(d, xp, NX) <= cut))
                 continue;
-            double j[18]; /* v_end = J x, J = [ma | mg] (3×6) */
-            for (int r = 0; r < 3; r++)
-                for (int c = 0; c < 3; c++) {
-                    j[6 * r + c] = d->ma[3 * r + c];
-                    j[6 * r + 3 + c] = d->mg[3 * r + c];
-                }
-            for (int p = 0; p < 6; p++) {
-                for (int q = 0; q < 6; q++)
+            double j[3 * NX];
+            bias_jacobian(d, nx, j);
+            for (int p = 0; p < nx; p++) {
+                for (int q = 0; q < nx; q++)
                     for (int r = 0; r < 3; r++)
-                        a[6 * p + q] += j[6 * r + p] * j[6 * r + q];
+                        a[nx * p + q] += j[nx * r + p] * j[nx * r + q];
                 for (int r = 0; r < 3; r++)
-                    b[p] += j[6 * r + p] * d->v_end[r];
+                    b[p] += j[nx * r + p] * d->v_end[r];
             }
             m++;
         }
         if (m < BIAS_MIN_STRIDES)
             break;
-        /* the prior, weighted by the residual variance of the first pass
+        /* the prior, weighted by the residual variance of the pass before
          * (none on the first: plain least squares) */
-        for (int p = 0; pass > 0 && p < 6; p++)
-            a[7 * p] += sd2 / pow(p < 3 ? BIAS_PRIOR_ACC : BIAS_PRIOR_GYRO, 2);
-        if (an_solve_spd(a, b, 6) != 0)
+        for (int p = 0; pass > 0 && p < nx; p++)
+            a[(nx + 1) * p] +=
+                sd2 / pow(p < 3 ? BIAS_PRIOR_ACC : p < 6 ? BIAS_PRIOR_GYRO : SCALE_PRIOR, 2);
+        if (an_solve_spd(a, b, nx) != 0)
             break;
-        memcpy(x, b, sizeof b);
+        memset(x, 0, NX * sizeof *x);
+        memcpy(x, b, (size_t)nx * sizeof *x);
         ok = 0;
         size_t k = 0;
         for (size_t i = 0; i < s->n; i++)
             if (s->e[i].pod == pod && bias_usable(&s->e[i]))
-                res[k++] = bias_residual(&s->e[i].st.drift, x);
+                res[k++] = bias_residual(&s->e[i].st.drift, x, NX);
         cut = 3 * an_quantile(res, k, 0.5);
         double ss = 0;
         size_t kk = 0;
@@ -567,18 +593,24 @@ static int bias_estimate(const tendo_an_session *s, int pod, double *x)
     return ok;
 }
 
-/* One stride's displacement with the bias x removed: the displacement less
- * its bias term, turned by the small rotation that the corrected starting
- * specific force (a0 - b) makes to the vertical. */
+/* One stride's displacement with the sensor errors x removed: the
+ * displacement less its error terms, turned by the small rotation that the
+ * corrected starting specific force (a0 - b - ts s_acc) makes to the
+ * vertical. */
 static void bias_correct(tendo_an_stride *st, const double *x)
 {
     const tendo_an_drift *d = &st->drift;
-    double ya[3], yg[3], pos[3], u[3], rb[3];
+    double ya[3], yg[3], ysa[3], ysg[3], pos[3], u[3], rb[3], be[3], bt[3];
     mat3_vec_f(d->qa, x, ya);
     mat3_vec_f(d->qg, x + 3, yg); /* the gyro bias' share (0.5; left in before) */
+    mat3_vec_f(d->qsa, x + 6, ysa);
+    mat3_vec_f(d->qsg, x + 9, ysg);
     for (int k = 0; k < 3; k++)
-        pos[k] = d->pos[k] - ya[k] - yg[k];
-    mat3_vec_f(d->r0, x, rb);
+        pos[k] = d->pos[k] - ya[k] - yg[k] - ysa[k] - ysg[k];
+    mat3_vec_f(d->ts, x + 6, bt); /* the start's a0 error from the scale errors */
+    for (int k = 0; k < 3; k++)
+        be[k] = x[k] + bt[k];
+    mat3_vec_f(d->r0, be, rb);
     for (int k = 0; k < 3; k++)
         u[k] = -rb[k];
     u[2] += d->g;
@@ -615,7 +647,7 @@ static void correct_biases(tendo_an_session *s)
             pods[np++] = s->e[i].pod;
     }
     for (size_t k = 0; k < np; k++) {
-        double x[6];
+        double x[NX];
         if (bias_estimate(s, pods[k], x) != 0)
             continue;
         for (size_t i = 0; i < s->n; i++)

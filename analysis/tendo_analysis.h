@@ -35,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.7"
+#define TENDO_AN_VERSION "tendo-analysis 0.8"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
@@ -125,6 +125,16 @@ typedef struct tendo_an_drift {
     float mg[9];    /* ∂v_end/∂(gyro bias) = -∫ [f(t)×] ∫₀ᵗ R ds dt, m/s per rad/s */
     float qa[9];    /* ∂(displacement)/∂b before the start-attitude term = ∫ (T/2 - t) R(t) dt, s² */
     float qg[9];    /* ∂(displacement)/∂(gyro bias) = -∫ (T/2 - t) [f(t)×] ∫₀ᵗ R ds dt, m per rad/s */
+    /* Scale errors (0.8): column k is the sensitivity to axis k's scale
+     * error s_k (reading = (1 + s_k) × true); e_k is sensor axis k in the foot
+     * frame, f_k = e_k·f the sensor axis' reading. The accelerometer's acts as a
+     * bias s_k f_k(t) that varies with the specific force, the gyroscope's
+     * as a gyro bias s_k ω_k(t) (MODELS.md, "Sensor biases and scale"). */
+    float msa[9];   /* ∂v_end/∂s_acc = ∫ R e_k f_k dt - T R(0) e_k f0_k, m/s */
+    float msg[9];   /* ∂v_end/∂s_gyro = -∫ [f(t)×] ∫₀ᵗ R e_k ω_k ds dt, m/s */
+    float qsa[9];   /* ∂(displacement)/∂s_acc = ∫ (T/2 - t) R e_k f_k dt, m */
+    float qsg[9];   /* ∂(displacement)/∂s_gyro = -∫ (T/2 - t) [f×] ∫₀ᵗ R e_k ω_k ds dt, m */
+    float ts[9];    /* column k: e_k f0_k, the bias that s_k = 1 adds to the start's a0 (foot frame) */
     int clipped;    /* accelerometer axes clipped in this stride (0–3) */
     float r0[9];    /* starting attitude, world = r0 · foot */
     float pos[3];   /* de-drifted displacement, world, m */

@@ -20,6 +20,9 @@
  *      first-order sensitivities to constant sensor biases (tendo_an_drift),
  *      from which session.c estimates and removes each pod's biases
  *      (bias error states of ZUPT-aided INS: Foxlin 2005; Skog et al. 2010);
+ *      since 0.8 also to each sensor axis' scale error, which acts as a
+ *      bias proportional to that axis' reading (MODELS.md, "Sensor biases
+ *      and scale errors");
  *   7. clipped samples (accelerometer axis at full scale, typically the
  *      impact of a fast heel strike): the impulse they lose is a velocity
  *      step at the impact, not a drift, so the end velocity's part along
@@ -137,6 +140,18 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
      * trapezoidal weights of ∫ (·) dt and ∫ (T/2 - t)(·) dt. */
     double R[9], R0[9], Rc[9], K[9] = {0}, ma[9] = {0}, qa[9] = {0}, mg[9] = {0}, qg[9] = {0};
     double vc[3] = {0};
+    /* Scale-error sensitivities (0.8): per-axis body integrals of the
+     * specific force and rate over each grid interval, and K_s(t) =
+     * ∫₀ᵗ R e_k ω_k ds (column k), the attitude error per unit gyro scale
+     * error of axis k. */
+    double Ks[9] = {0}, msa[9] = {0}, qsa[9] = {0}, msg[9] = {0}, qsg[9] = {0};
+    double ifx = 0, ify = 0, ifz = 0, iwx = 0, iwy = 0, iwz = 0;
+    double sxp = acc[0], syp = acc[1], szp = acc[2];
+    /* the sensor's axes in the frame of the data (axis k at ua + 3k),
+     * identity if not given */
+    static const double ident[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    const double *ua = clip ? clip->axis : ident;
+    const uint8_t *cmask = clip ? clip->mask : NULL;
     size_t ic = 0, step = fs_hz > 200 ? (size_t)(fs_hz / 200) : 1, since = 0;
     quat_matrix(q, R);
     memcpy(R0, R, sizeof R0);
@@ -185,9 +200,9 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
             nw *= f, nx *= f, ny *= f, nz *= f;
         }
         qw = nw, qx = nx, qy = ny, qz = nz;
-        if (clip && clip->mask[i]) {
+        if (cmask && cmask[i]) {
             for (int k = 0; k < 3; k++) {
-                if (!(clip->mask[i] & (1u << k)))
+                if (!(cmask[i] & (1u << k)))
                     continue;
                 const double *e = clip->axis + 3 * k;
                 double ux = 2 * (qy * e[2] - qz * e[1]), uy = 2 * (qz * e[0] - qx * e[2]),
@@ -202,6 +217,9 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
         /* world specific force q a q*: a + w t + u × t with t = 2 u × a
          * (u the quaternion's vector part), cheaper than forming R */
         double sx = acc[3 * i], sy = acc[3 * i + 1], sz = acc[3 * i + 2];
+        ifx += (sxp + sx) * hdt, ify += (syp + sy) * hdt, ifz += (szp + sz) * hdt;
+        iwx += wx * dt, iwy += wy * dt, iwz += wz * dt;
+        sxp = sx, syp = sy, szp = sz;
         double tx = 2 * (qy * sz - qz * sy), ty = 2 * (qz * sx - qx * sz),
                tz = 2 * (qx * sy - qy * sx);
         double awx = sx + qw * tx + (qy * tz - qz * ty);
@@ -244,12 +262,53 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
                     qg[3 * r + col] -= (T / 2 - tm) * fx[r];
                 }
             }
+            /* scale errors: the accelerometer's as a bias s_k f_k(t), the
+             * gyroscope's as a gyro bias s_k ω_k(t), with the same weights */
+            double If[3] = {ifx, ify, ifz}, Iw[3] = {iwx, iwy, iwz}, Ksm[9], rm[9], ru[9], rk[3];
+            for (int k = 0; k < 9; k++)
+                rm[k] = 0.5 * (Rc[k] + R[k]);
+            double pf[3], pw[3]; /* ∫ u_k·f dt, ∫ u_k·ω dt */
+            for (int k = 0; k < 3; k++) {
+                const double *u = ua + 3 * k;
+                an_mat_vec(rm, u, rk); /* sensor axis k in the world */
+                for (int r = 0; r < 3; r++)
+                    ru[3 * r + k] = rk[r];
+                pf[k] = an_dot(u, If);
+                pw[k] = an_dot(u, Iw);
+            }
+            for (int k = 0; k < 9; k++) {
+                double sa = ru[k] * pf[k % 3], kn = Ks[k] + ru[k] * pw[k % 3];
+                msa[k] += sa;
+                qsa[k] += (T / 2 - tm) * sa;
+                Ksm[k] = 0.5 * (Ks[k] + kn);
+                Ks[k] = kn;
+            }
+            for (int col = 0; col < 3; col++) {
+                double kc[3] = {Ksm[col], Ksm[3 + col], Ksm[6 + col]}, fx[3];
+                an_cross(F, kc, fx);
+                for (int r = 0; r < 3; r++) {
+                    msg[3 * r + col] -= fx[r];
+                    qsg[3 * r + col] -= (T / 2 - tm) * fx[r];
+                }
+            }
+            ifx = ify = ifz = iwx = iwy = iwz = 0;
             memcpy(Rc, R, sizeof Rc);
             vc[0] = vx, vc[1] = vy, vc[2] = vz;
             ic = i;
         }
     }
     v[0] = vx, v[1] = vy, v[2] = vz;
+    /* the start attitude from a0 = (1 + s_k) f0_k: tilted as by a bias s_k a0_k */
+    double ts[9]; /* column k: u_k (u_k·a0), the bias that s_k = 1 adds to a0 */
+    for (int k = 0; k < 3; k++) {
+        const double *u = ua + 3 * k;
+        double d = an_dot(u, a0), r0u[3];
+        an_mat_vec(R0, u, r0u);
+        for (int r = 0; r < 3; r++) {
+            msa[3 * r + k] -= T * r0u[r] * d;
+            ts[3 * r + k] = u[r] * d;
+        }
+    }
     pos[0] = px, pos[1] = py, pos[2] = pz;
     for (int k = 0; k < 3; k++)
         pos[k] -= v[k] * T / 2;
@@ -272,6 +331,8 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
         }
         clip_project(U, m, ma, qa, lev);
         clip_project(U, m, mg, qg, lev);
+        clip_project(U, m, msa, qsa, lev);
+        clip_project(U, m, msg, qsg, lev);
     }
     *length_m = hypot(pos[0], pos[1]);
     *dz_m = pos[2];
@@ -283,6 +344,11 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
             drift->mg[k] = (float)mg[k];
             drift->r0[k] = (float)R0[k];
             drift->qg[k] = (float)qg[k];
+            drift->msa[k] = (float)msa[k];
+            drift->qsa[k] = (float)qsa[k];
+            drift->msg[k] = (float)msg[k];
+            drift->qsg[k] = (float)qsg[k];
+            drift->ts[k] = (float)ts[k];
         }
         for (int k = 0; k < 3; k++) {
             drift->v_end[k] = (float)v[k];

@@ -793,9 +793,7 @@ static int view_init(tendo_reader *r, pod_reader *p, int which, hid_t mtype, ten
     size_t shape = (size_t)v->rows * v->row_bytes;
     v->stored_max = (double)shape + (double)shape / 64 + 1024;
     if (own && v->elem > 0 && shape > 0 && shape <= MAX_CHUNK_BYTES) {
-        if (!(v->chunk = malloc(shape)))
-            return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-        v->mode = VIEW_OWN;
+        v->mode = VIEW_OWN; /* its chunk buffer comes at the first load (view_load) */
         return TENDO_OK;
     }
     void *buf = NULL;
@@ -807,29 +805,37 @@ static int view_init(tendo_reader *r, pod_reader *p, int which, hid_t mtype, ten
     return rc;
 }
 
-/* Loads chunk k of a VIEW_OWN dataset into its view. */
-static int view_load(tendo_reader *r, pod_reader *p, int which, hsize_t k, hid_t mtype,
-                     tendo_error *err)
+/* Reads chunk k of a VIEW_OWN dataset as stored (the HDF5 half of a
+ * chunk's decoding) into *buf at `at` (grown as needed): *size bytes and
+ * the chunk's filter mask. A chunk never written has nothing stored: its
+ * rows (HDF5's fill value, *size = rows × row_bytes) are read instead and
+ * *rows_only is set. */
+static int chunk_fetch(tendo_reader *r, pod_reader *p, int which, hsize_t k, hid_t mtype,
+                       unsigned char **buf, size_t *cap, size_t at, size_t *size,
+                       uint32_t *filters, int *rows_only, tendo_error *err)
 {
     chunk_view *v = &p->view[which];
     hid_t ds = p->ds[which];
     const char *name = ds_names[which];
     size_t shape = (size_t)v->rows * v->row_bytes;
-    hsize_t offset[2] = {k * v->rows, 0}, size = 0;
+    hsize_t offset[2] = {k * v->rows, 0}, stored = 0;
     unsigned mask = 0;
     haddr_t addr = HADDR_UNDEF;
-    v->first = -1;
-    if (H5Dget_chunk_info_by_coord(ds, offset, &mask, &addr, &size) < 0)
+    *rows_only = 0;
+    if (H5Dget_chunk_info_by_coord(ds, offset, &mask, &addr, &stored) < 0)
         return tendo_h5_fail(err, TENDO_EDATA, "%s: chunk %llu of /sensors/%s/%s cannot be found",
                              r->path, (unsigned long long)k, p->meta.serial, name);
     if (addr == HADDR_UNDEF) {
         /* never written: HDF5 gives the fill value, nothing to inflate */
         int64_t left = p->n - (int64_t)offset[0];
         size_t rows = left < (int64_t)v->rows ? (size_t)left : (size_t)v->rows;
+        int rc = grow(buf, cap, at + rows * v->row_bytes, err);
+        if (rc != TENDO_OK)
+            return rc;
         hid_t fspace, mspace;
         tendo_h5_select_rows(ds, (int64_t)offset[0], rows, v->row_bytes / v->elem, &fspace,
                              &mspace);
-        herr_t ok = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, v->chunk);
+        herr_t ok = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, *buf + at);
         H5Sclose(mspace);
         H5Sclose(fspace);
         if (ok < 0)
@@ -837,43 +843,80 @@ static int view_load(tendo_reader *r, pod_reader *p, int which, hsize_t k, hid_t
                                  "%s: chunk %llu of /sensors/%s/%s cannot be read (damaged "
                                  "file?)",
                                  r->path, (unsigned long long)k, p->meta.serial, name);
-        v->first = (int64_t)offset[0];
+        *size = rows * v->row_bytes;
+        *rows_only = 1;
         return TENDO_OK;
     }
-    if ((double)size > v->stored_max || size == 0)
+    if ((double)stored > v->stored_max || stored == 0)
         return tendo_error_set(err, TENDO_EDATA,
                                "%s: chunk %llu of /sensors/%s/%s stores %llu bytes for %zu "
                                "bytes of samples: damaged or hostile",
                                r->path, (unsigned long long)k, p->meta.serial, name,
-                               (unsigned long long)size, shape);
-    int rc = grow(&r->stored, &r->stored_cap, (size_t)size, err);
+                               (unsigned long long)stored, shape);
+    int rc = grow(buf, cap, at + (size_t)stored, err);
     if (rc != TENDO_OK)
         return rc;
-    uint32_t filters = 0;
-    if (H5Dread_chunk(ds, H5P_DEFAULT, offset, &filters, r->stored) < 0)
+    if (H5Dread_chunk(ds, H5P_DEFAULT, offset, filters, *buf + at) < 0)
         return tendo_h5_fail(err, TENDO_EDATA,
                              "%s: chunk %llu of /sensors/%s/%s cannot be read (damaged file?)",
                              r->path, (unsigned long long)k, p->meta.serial, name);
+    *size = (size_t)stored;
+    return TENDO_OK;
+}
+
+/* Decodes chunk k's stored bytes into v->chunk (the half of a chunk's
+ * decoding that needs no HDF5: any thread). shuf, shuf_cap: scratch. */
+static int chunk_decode(const char *path, const char *serial, int which, chunk_view *v,
+                        hsize_t k, const unsigned char *stored, size_t size, uint32_t filters,
+                        unsigned char **shuf, size_t *shuf_cap, tendo_error *err)
+{
+    size_t shape = (size_t)v->rows * v->row_bytes;
+    const char *name = ds_names[which];
+    v->first = -1;
     int deflated = v->deflate_at >= 0 && !(filters & (1u << v->deflate_at));
     int shuffled = v->shuffle_at >= 0 && !(filters & (1u << v->shuffle_at)) && v->elem > 1;
-    if (deflated && shuffled && (rc = grow(&r->shuffled, &r->shuffled_cap, shape, err)))
+    int rc = TENDO_OK;
+    if (deflated && shuffled && (rc = grow(shuf, shuf_cap, shape, err)))
         return rc;
-    rc = tendo_chunk_decode(r->stored, (size_t)size, deflated, shuffled, v->elem, v->chunk,
-                            shape, r->shuffled);
+    rc = tendo_chunk_decode(stored, size, deflated, shuffled, v->elem, v->chunk, shape, *shuf);
     if (rc == TENDO_CHUNK_BEYOND)
         return tendo_error_set(err, TENDO_EDATA,
                                "%s: chunk %llu of /sensors/%s/%s (%llu bytes stored) inflates "
                                "beyond its %zu bytes of samples: damaged or hostile (a "
                                "decompression bomb)",
-                               r->path, (unsigned long long)k, p->meta.serial, name,
+                               path, (unsigned long long)k, serial, name,
                                (unsigned long long)size, shape);
     if (rc != TENDO_CHUNK_OK)
         return tendo_error_set(err, TENDO_EDATA,
                                "%s: chunk %llu of /sensors/%s/%s does not decode to its %zu "
                                "bytes of samples: the file is damaged",
-                               r->path, (unsigned long long)k, p->meta.serial, name, shape);
-    v->first = (int64_t)offset[0];
+                               path, (unsigned long long)k, serial, name, shape);
+    v->first = (int64_t)(k * v->rows);
     return TENDO_OK;
+}
+
+/* Loads chunk k of a VIEW_OWN dataset into its view. */
+static int view_load(tendo_reader *r, pod_reader *p, int which, hsize_t k, hid_t mtype,
+                     tendo_error *err)
+{
+    chunk_view *v = &p->view[which];
+    size_t size = 0;
+    uint32_t filters = 0;
+    int rows_only = 0;
+    v->first = -1;
+    if (!v->chunk && !(v->chunk = malloc((size_t)v->rows * v->row_bytes)))
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    int rc = chunk_fetch(r, p, which, k, mtype, &r->stored, &r->stored_cap, 0, &size, &filters,
+                         &rows_only, err);
+    if (rc != TENDO_OK)
+        return rc;
+    if (rows_only) {
+        memcpy(v->chunk, r->stored, size);
+        v->first = (int64_t)(k * v->rows);
+        return TENDO_OK;
+    }
+    return chunk_decode(r->path, p->meta.serial, which, v, k, r->stored, size, filters,
+                        &r->shuffled, &r->shuffled_cap, err);
 }
 
 /* Reads rows [first, first + n) of a pod dataset as mtype (always the same
@@ -1062,4 +1105,280 @@ int tendo_reader_get_table(tendo_reader *r, const char *path, const tendo_column
     *rows_out = rows;
     *nrows_out = (size_t)dims[0];
     return TENDO_OK;
+}
+
+/* ------------------------------------------------------------ split reads */
+
+/* One piece of a fetch: a stored chunk of a VIEW_OWN dataset, or rows
+ * ready as they are (a chunk never written; a VIEW_HDF5 dataset's window). */
+typedef struct fetch_part {
+    int which;
+    hsize_t k; /* chunk index (VIEW_OWN) */
+    size_t off, size;
+    uint32_t filters;
+    int rows_only;
+} fetch_part;
+
+struct tendo_fetch {
+    int64_t first;
+    size_t n;
+    fetch_part *part;
+    size_t nparts, partcap;
+    unsigned char *bytes;
+    size_t len, cap;
+};
+
+struct tendo_pod_cursor {
+    char path[PATH_MAX];
+    tendo_pod_meta meta;
+    size_t pod;
+    int want[DS_COUNT];
+    hid_t mtype[DS_COUNT];
+    /* decoder side (tendo_cursor_read_si's thread): the view parameters
+     * and a decoded chunk per dataset of its own */
+    chunk_view view[DS_COUNT];
+    unsigned char *shuffled;
+    size_t shuffled_cap;
+    /* reader side (tendo_reader_fetch's thread): the last chunk fetched */
+    int64_t sent[DS_COUNT];
+};
+
+int tendo_fetch_new(tendo_fetch **out, tendo_error *err)
+{
+    if (!(*out = calloc(1, sizeof **out)))
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    return TENDO_OK;
+}
+
+void tendo_fetch_free(tendo_fetch *f)
+{
+    if (!f)
+        return;
+    free(f->part);
+    free(f->bytes);
+    free(f);
+}
+
+void tendo_cursor_free(tendo_pod_cursor *c)
+{
+    if (!c)
+        return;
+    for (int d = 0; d < DS_COUNT; d++)
+        free(c->view[d].chunk);
+    free(c->shuffled);
+    free(c);
+}
+
+int tendo_reader_cursor(tendo_reader *r, size_t pod_index, int want_gyro, tendo_pod_cursor **out,
+                        tendo_error *err)
+{
+    *out = NULL;
+    int rc = check_window(r, pod_index, 0, 0, err);
+    if (rc != TENDO_OK)
+        return rc;
+    pod_reader *p = &r->pods[pod_index];
+    tendo_pod_cursor *c = calloc(1, sizeof *c);
+    if (!c)
+        return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    snprintf(c->path, sizeof c->path, "%s", r->path);
+    c->meta = p->meta;
+    c->pod = pod_index;
+    hid_t vtype = p->meta.storage == TENDO_STORE_INT16 ? H5T_NATIVE_INT16 : H5T_NATIVE_FLOAT;
+    c->mtype[DS_TIME] = H5T_NATIVE_INT64;
+    c->mtype[DS_STATUS] = H5T_NATIVE_UINT8;
+    c->mtype[DS_ACCEL] = c->mtype[DS_GYRO] = vtype;
+    c->want[DS_TIME] = c->want[DS_ACCEL] = 1;
+    c->want[DS_STATUS] = p->ds[DS_STATUS] > 0;
+    c->want[DS_GYRO] = want_gyro && p->meta.has_gyro;
+    /* the dataset's decoding is decided as a read would decide it, in the
+     * same order (view_init runs HDF5, and may check every chunk) */
+    static const int order[] = {DS_TIME, DS_STATUS, DS_ACCEL, DS_GYRO};
+    for (int i = 0; rc == TENDO_OK && i < DS_COUNT; i++) {
+        int d = order[i];
+        c->sent[d] = -1;
+        if (!c->want[d])
+            continue;
+        chunk_view *v = &p->view[d];
+        if (v->mode == VIEW_UNSET)
+            rc = view_init(r, p, d, c->mtype[d], err);
+        c->view[d] = *v;
+        c->view[d].chunk = NULL;
+        c->view[d].first = -1;
+        if (rc == TENDO_OK && v->mode == VIEW_OWN &&
+            !(c->view[d].chunk = malloc((size_t)v->rows * v->row_bytes)))
+            rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    }
+    if (rc != TENDO_OK) {
+        tendo_cursor_free(c);
+        return rc;
+    }
+    *out = c;
+    return TENDO_OK;
+}
+
+static fetch_part *fetch_add(tendo_fetch *f, tendo_error *err)
+{
+    if (f->nparts == f->partcap) {
+        size_t cap = f->partcap ? 2 * f->partcap : 8;
+        fetch_part *grown = realloc(f->part, cap * sizeof *grown);
+        if (!grown) {
+            tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+            return NULL;
+        }
+        f->part = grown;
+        f->partcap = cap;
+    }
+    fetch_part *fp = &f->part[f->nparts++];
+    memset(fp, 0, sizeof *fp);
+    fp->off = f->len;
+    return fp;
+}
+
+int tendo_reader_fetch(tendo_reader *r, tendo_pod_cursor *c, int64_t first, size_t n,
+                       tendo_fetch *f, tendo_error *err)
+{
+    f->first = first;
+    f->n = n;
+    f->nparts = f->len = 0;
+    int rc = check_window(r, c->pod, first, n, err);
+    if (rc != TENDO_OK || n == 0)
+        return rc;
+    pod_reader *p = &r->pods[c->pod];
+    static const int order[] = {DS_TIME, DS_STATUS, DS_ACCEL, DS_GYRO};
+    for (int i = 0; rc == TENDO_OK && i < DS_COUNT; i++) {
+        int d = order[i];
+        const chunk_view *v = &c->view[d];
+        if (!c->want[d])
+            continue;
+        fetch_part *fp = fetch_add(f, err);
+        if (!fp)
+            return TENDO_EINTERNAL;
+        if (v->mode == VIEW_HDF5) { /* HDF5 decodes it, here */
+            fp->which = d;
+            fp->rows_only = 1;
+            fp->size = n * v->row_bytes;
+            if ((rc = grow(&f->bytes, &f->cap, f->len + fp->size, err)) == TENDO_OK)
+                rc = read_rows(r, p, d, first, n, c->mtype[d], f->bytes + f->len, err);
+            f->len += fp->size;
+            continue;
+        }
+        f->nparts--; /* VIEW_OWN: one part per chunk not fetched before */
+        hsize_t k0 = (hsize_t)first / v->rows, k1 = (hsize_t)(first + (int64_t)n - 1) / v->rows;
+        for (hsize_t k = k0; rc == TENDO_OK && k <= k1; k++) {
+            if ((int64_t)k <= c->sent[d])
+                continue;
+            if (!(fp = fetch_add(f, err)))
+                return TENDO_EINTERNAL;
+            fp->which = d;
+            fp->k = k;
+            rc = chunk_fetch(r, p, d, k, c->mtype[d], &f->bytes, &f->cap, f->len, &fp->size,
+                             &fp->filters, &fp->rows_only, err);
+            f->len += fp->size;
+            c->sent[d] = (int64_t)k;
+        }
+    }
+    return rc;
+}
+
+/* int16 counts or float values to float SI (as tendo_reader_read_si). */
+static void to_si(const void *in, int storage, double conversion, size_t count, float *out)
+{
+    if (storage == TENDO_STORE_FLOAT32) {
+        const float *x = in;
+        if (conversion != 1.0)
+            for (size_t i = 0; i < count; i++)
+                out[i] = (float)(x[i] * conversion);
+        else if ((const void *)out != in)
+            memcpy(out, x, count * sizeof *out);
+        return;
+    }
+    const int16_t *x = in;
+    for (size_t i = 0; i < count; i++)
+        out[i] = (float)(x[i] * conversion);
+}
+
+/* Copies rows [first, first + n) of dataset d out of the fetch, decoding
+ * its chunks as they come; vectors are converted to SI on the way. */
+static int cursor_rows(tendo_pod_cursor *c, const tendo_fetch *f, int d, void *dst,
+                       tendo_error *err)
+{
+    chunk_view *v = &c->view[d];
+    int vec = d == DS_ACCEL || d == DS_GYRO;
+    double conv = d == DS_ACCEL ? c->meta.accel_conversion : c->meta.gyro_conversion;
+    size_t out_row = vec ? 3 * sizeof(float) : v->row_bytes;
+    unsigned char *out = dst;
+    if (v->mode == VIEW_HDF5) {
+        for (size_t i = 0; i < f->nparts; i++)
+            if (f->part[i].which == d) {
+                if (vec)
+                    to_si(f->bytes + f->part[i].off, c->meta.storage, conv, 3 * f->n,
+                          (float *)out);
+                else
+                    memcpy(out, f->bytes + f->part[i].off, f->part[i].size);
+                return TENDO_OK;
+            }
+        return tendo_error_set(err, TENDO_EINTERNAL, "%s: /sensors/%s/%s: window not fetched",
+                               c->path, c->meta.serial, ds_names[d]);
+    }
+    int64_t first = f->first;
+    size_t n = f->n;
+    while (n > 0) {
+        hsize_t k = (hsize_t)first / v->rows;
+        if (v->first != (int64_t)(k * v->rows)) {
+            const fetch_part *fp = NULL;
+            for (size_t i = 0; !fp && i < f->nparts; i++)
+                if (f->part[i].which == d && f->part[i].k == k)
+                    fp = &f->part[i];
+            if (!fp)
+                return tendo_error_set(err, TENDO_EINTERNAL,
+                                       "%s: chunk %llu of /sensors/%s/%s was not fetched "
+                                       "(windows out of order?)",
+                                       c->path, (unsigned long long)k, c->meta.serial,
+                                       ds_names[d]);
+            if (fp->rows_only) {
+                memcpy(v->chunk, f->bytes + fp->off, fp->size);
+                v->first = (int64_t)(k * v->rows);
+            } else {
+                int rc = chunk_decode(c->path, c->meta.serial, d, v, k, f->bytes + fp->off,
+                                      fp->size, fp->filters, &c->shuffled, &c->shuffled_cap, err);
+                if (rc != TENDO_OK)
+                    return rc;
+            }
+        }
+        size_t at = (size_t)(first - v->first);
+        size_t take = (size_t)v->rows - at < n ? (size_t)v->rows - at : n;
+        if (vec)
+            to_si(v->chunk + at * v->row_bytes, c->meta.storage, conv, 3 * take, (float *)out);
+        else
+            memcpy(out, v->chunk + at * v->row_bytes, take * v->row_bytes);
+        out += take * out_row;
+        first += (int64_t)take;
+        n -= take;
+    }
+    return TENDO_OK;
+}
+
+int tendo_cursor_read_si(tendo_pod_cursor *c, const tendo_fetch *f, tendo_block *blk,
+                         tendo_error *err)
+{
+    if (blk->n != f->n)
+        return tendo_error_set(err, TENDO_EINTERNAL, "%s: block of %zu samples for a fetch of %zu",
+                               c->path, blk->n, f->n);
+    /* every fetched dataset is decoded: the next window may start in a
+     * chunk this one fetched */
+    if (!blk->time_us || !blk->accel || !blk->status || (c->want[DS_GYRO] && !blk->gyro))
+        return tendo_error_set(err, TENDO_EINTERNAL, "%s: cursor block without a buffer",
+                               c->path);
+    if (f->n == 0)
+        return TENDO_OK;
+    int rc = cursor_rows(c, f, DS_TIME, blk->time_us, err);
+    if (rc == TENDO_OK && !c->want[DS_STATUS])
+        memset(blk->status, 0, blk->n);
+    else if (rc == TENDO_OK)
+        rc = cursor_rows(c, f, DS_STATUS, blk->status, err);
+    if (rc == TENDO_OK)
+        rc = cursor_rows(c, f, DS_ACCEL, blk->accel, err);
+    if (rc == TENDO_OK && c->want[DS_GYRO])
+        rc = cursor_rows(c, f, DS_GYRO, blk->gyro, err);
+    return rc;
 }

@@ -201,6 +201,30 @@ int tendo_reader_read_raw(tendo_reader *r, size_t pod_index, int64_t first,
 int tendo_reader_read_si(tendo_reader *r, size_t pod_index, int64_t first,
                          tendo_block *blk, tendo_error *err);
 
+/* Split reading, for a thread per pod (tools/analyze/analyze_pipe.c): HDF5
+ * calls stay in one thread (tendo_reader_cursor, tendo_reader_fetch: the
+ * stored, compressed chunks a window needs), while the decompression and
+ * the conversion to SI run in the thread that calls tendo_cursor_read_si.
+ * A cursor reads one pod's windows in order, each fetched once and read
+ * once, in the same order; the results and messages are those of
+ * tendo_reader_read_si. A fetch holds one window's stored bytes (a chunk
+ * fetched for one window is decoded when that window is read, and kept by
+ * the cursor for the next). The reader must outlive its cursors. */
+typedef struct tendo_pod_cursor tendo_pod_cursor;
+typedef struct tendo_fetch tendo_fetch;
+int tendo_reader_cursor(tendo_reader *r, size_t pod_index, int want_gyro,
+                        tendo_pod_cursor **out, tendo_error *err);
+void tendo_cursor_free(tendo_pod_cursor *c);
+int tendo_fetch_new(tendo_fetch **out, tendo_error *err);
+void tendo_fetch_free(tendo_fetch *f);
+/* Fetches samples [first, first + n) (the window after the last fetched). */
+int tendo_reader_fetch(tendo_reader *r, tendo_pod_cursor *c, int64_t first, size_t n,
+                       tendo_fetch *f, tendo_error *err);
+/* Decodes a fetched window into blk (blk->n = n; time_us, accel and status
+ * required, gyro when the cursor wants it), in float SI units. No HDF5. */
+int tendo_cursor_read_si(tendo_pod_cursor *c, const tendo_fetch *f, tendo_block *blk,
+                         tendo_error *err);
+
 /* Reads a whole compound table into rows described by cols (fields may be
  * a subset of the file's). *rows_out is malloc'ed; *nrows_out rows. */
 int tendo_reader_get_table(tendo_reader *r, const char *path, const tendo_column *cols,

@@ -149,6 +149,55 @@ static int write_session(const char *path, const sample_set *a, const sample_set
     return rc;
 }
 
+/* Split reading (tendo_reader_cursor/fetch, tendo_cursor_read_si): pod by
+ * pod, consecutive windows of random sizes (within and across chunks, in
+ * int16 and float storage) give exactly tendo_reader_read_si's samples. */
+static void check_cursor(tendo_reader *r)
+{
+    tendo_error err = {0};
+    for (size_t pod = 0; pod < tendo_reader_pod_count(r); pod++) {
+        int64_t n = tendo_reader_sample_count(r, pod);
+        size_t cap = 200000;
+        int64_t *t1 = malloc(cap * sizeof *t1), *t2 = malloc(cap * sizeof *t2);
+        float *a1 = malloc(3 * cap * sizeof *a1), *a2 = malloc(3 * cap * sizeof *a2);
+        float *g1 = malloc(3 * cap * sizeof *g1), *g2 = malloc(3 * cap * sizeof *g2);
+        uint8_t *s1 = malloc(cap), *s2 = malloc(cap);
+        tendo_pod_cursor *c = NULL;
+        tendo_fetch *f = NULL;
+        CHECK(tendo_reader_cursor(r, pod, 1, &c, &err) == TENDO_OK);
+        CHECK(tendo_fetch_new(&f, &err) == TENDO_OK);
+        int same = 1, windows = 0;
+        for (int64_t first = 0; c && f && first < n; windows++) {
+            size_t k = 1 + rng() % (windows % 3 ? 1000 : cap);
+            if ((int64_t)k > n - first)
+                k = (size_t)(n - first);
+            tendo_block b1 = {k, t1, a1, g1, s1}, b2 = {k, t2, a2, g2, s2};
+            CHECK(tendo_reader_read_si(r, pod, first, &b1, &err) == TENDO_OK);
+            CHECK(tendo_reader_fetch(r, c, first, k, f, &err) == TENDO_OK);
+            CHECK(tendo_cursor_read_si(c, f, &b2, &err) == TENDO_OK);
+            same &= !memcmp(t1, t2, k * sizeof *t1) && !memcmp(a1, a2, 3 * k * sizeof *a1) &&
+                    !memcmp(g1, g2, 3 * k * sizeof *g1) && !memcmp(s1, s2, k);
+            first += (int64_t)k;
+        }
+        CHECK(same && windows > 2);
+        /* a window behind the last fetched one: its chunk was not fetched
+         * again, so reading it is refused, not guessed */
+        if (c && f && n > 2 * 131072) {
+            tendo_pod_cursor *c2 = NULL;
+            CHECK(tendo_reader_cursor(r, pod, 1, &c2, &err) == TENDO_OK);
+            tendo_block b2 = {10, t2, a2, g2, s2};
+            CHECK(c2 && tendo_reader_fetch(r, c2, 131072 + 5, 10, f, &err) == TENDO_OK);
+            CHECK(c2 && tendo_reader_fetch(r, c2, 0, 10, f, &err) == TENDO_OK);
+            tendo_error e2 = {0};
+            CHECK(c2 && tendo_cursor_read_si(c2, f, &b2, &e2) == TENDO_EINTERNAL);
+            tendo_cursor_free(c2);
+        }
+        tendo_cursor_free(c);
+        tendo_fetch_free(f);
+        free(t1), free(t2), free(a1), free(a2), free(g1), free(g2), free(s1), free(s2);
+    }
+}
+
 static void check_read_back(const char *path, const sample_set *a, const sample_set *b,
                             int has_analysis)
 {
@@ -202,6 +251,7 @@ static void check_read_back(const char *path, const sample_set *a, const sample_
     for (size_t i = 0; i < b->n; i++)
         any |= st[i];
     CHECK(any == 0);
+    check_cursor(r);
     /* Out-of-range window is refused, not read. */
     tendo_block over = {10, t, NULL, NULL, NULL};
     tendo_error e2 = {0};

@@ -3,11 +3,15 @@
  * consumers: serially, or as a reader thread feeding one thread per pod
  * through bounded queues (see analyze_pipe.h).
  *
- * Why this shape: reading is zlib inflate inside HDF5, about a core's worth
- * of work that cannot be split (Debian's HDF5 serialises its calls, and the
- * serial build must not be entered by two threads at all), while the two
- * feet are independent analyses. On two cores the reader and the two feet
- * overlap, and the wall time falls towards the read alone.
+ * Why this shape: HDF5 calls must stay in one thread (Debian's HDF5
+ * serialises its calls, and the serial build must not be entered by two
+ * threads at all), but HDF5's part of a read is small: the reader thread
+ * only fetches the stored, compressed chunks (tendo_reader_fetch), and
+ * each pod's thread decompresses its own (tendo_cursor_read_si: zlib
+ * inflate, unshuffle, SI conversion, about half of the whole work) before
+ * analysing them. So on two cores the two feet, each with its own
+ * decompression, run side by side, and the reader never becomes the one
+ * thread everybody waits for.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "analyze_pipe.h"
@@ -46,7 +50,8 @@ int analyze_pipe_auto_threads(int *threads, tendo_error *err)
 /* ------------------------------------------------------------ windows */
 
 typedef struct slot {
-    int64_t *t;
+    tendo_fetch *f; /* the window's stored chunks (reader thread) */
+    int64_t *t;     /* its samples, decoded by the consumer's thread */
     float *a, *g;
     uint8_t *st;
     analyze_window w;
@@ -54,6 +59,7 @@ typedef struct slot {
 
 static void slot_free(slot *s)
 {
+    tendo_fetch_free(s->f);
     free(s->t);
     free(s->a);
     free(s->g);
@@ -68,23 +74,32 @@ static int slot_alloc(slot *s, int gyro)
     s->a = malloc(3 * ANALYZE_WINDOW_ROWS * sizeof *s->a);
     s->g = gyro ? malloc(3 * ANALYZE_WINDOW_ROWS * sizeof *s->g) : NULL;
     s->st = malloc(ANALYZE_WINDOW_ROWS);
-    if (s->t && s->a && (s->g || !gyro) && s->st)
+    if (s->t && s->a && (s->g || !gyro) && s->st && tendo_fetch_new(&s->f, NULL) == TENDO_OK)
         return 0;
     slot_free(s);
     return -1;
 }
 
-/* Reads samples first .. first+n-1 of pod into s (HDF5: one thread only). */
-static int slot_read(slot *s, tendo_reader *rd, const analyze_stream *as, int64_t first, size_t n,
-                     tendo_error *err)
+/* Fetches the stored chunks of samples first .. first+n-1 into s (HDF5:
+ * one thread only); the cursor is made at the pod's first window. */
+static int slot_fetch(slot *s, tendo_reader *rd, const analyze_stream *as, tendo_pod_cursor **cur,
+                      int64_t first, size_t n, tendo_error *err)
 {
-    tendo_block b = {.n = n,
+    int rc = *cur ? TENDO_OK : tendo_reader_cursor(rd, as->pod, as->want_gyro, cur, err);
+    s->w = (analyze_window){first, n, s->t, s->a, as->want_gyro ? s->g : NULL, s->st};
+    return rc == TENDO_OK ? tendo_reader_fetch(rd, *cur, first, n, s->f, err) : rc;
+}
+
+/* Decompresses a fetched window into its samples (no HDF5: the consumer's
+ * thread, so two pods decompress on two cores). */
+static int slot_decode(slot *s, tendo_pod_cursor *cur, tendo_error *err)
+{
+    tendo_block b = {.n = s->w.n,
                      .time_us = s->t,
                      .accel = s->a,
-                     .gyro = as->want_gyro ? s->g : NULL,
+                     .gyro = (float *)s->w.gyro,
                      .status = s->st};
-    s->w = (analyze_window){first, n, s->t, s->a, as->want_gyro ? s->g : NULL, s->st};
-    return tendo_reader_read_si(rd, as->pod, first, &b, err);
+    return tendo_cursor_read_si(cur, s->f, &b, err);
 }
 
 static size_t window_len(int64_t first, int64_t count)
@@ -110,11 +125,15 @@ static int run_serial(tendo_reader *rd, const analyze_stream *s, size_t n, tendo
     int rc = TENDO_OK;
     for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
         int64_t count = tendo_reader_sample_count(rd, s[i].pod);
+        tendo_pod_cursor *cur = NULL;
         for (int64_t first = 0; rc == TENDO_OK && first < count; first += ANALYZE_WINDOW_ROWS) {
-            rc = slot_read(&sl, rd, &s[i], first, window_len(first, count), err);
+            rc = slot_fetch(&sl, rd, &s[i], &cur, first, window_len(first, count), err);
+            if (rc == TENDO_OK)
+                rc = slot_decode(&sl, cur, err);
             if (rc == TENDO_OK)
                 rc = s[i].consume(s[i].ctx, &sl.w, err);
         }
+        tendo_cursor_free(cur);
         if (rc == TENDO_OK)
             rc = s[i].consume(s[i].ctx, NULL, err);
     }
@@ -131,6 +150,7 @@ typedef struct pipe_state pipe_state;
 typedef struct lane {
     pipe_state *p;
     const analyze_stream *s;
+    tendo_pod_cursor *cur; /* made and fetched by the reader, decoded by the lane */
     size_t idx;
     pthread_t th;
     int started;
@@ -178,7 +198,7 @@ static void *lane_main(void *arg)
             pthread_cond_wait(&p->to_lanes, &p->mu);
         int end = l->stop || l->head == l->tail; /* stopped, or all read and consumed */
         int last = !l->stop && l->rc == TENDO_OK;
-        const slot *s = &l->slots[l->tail % ANALYZE_PIPE_SLOTS];
+        slot *s = &l->slots[l->tail % ANALYZE_PIPE_SLOTS];
         pthread_mutex_unlock(&p->mu);
         tendo_error_clear(&err);
         if (end) {
@@ -191,7 +211,9 @@ static void *lane_main(void *arg)
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        int rc = l->s->consume(l->s->ctx, &s->w, &err);
+        int rc = slot_decode(s, l->cur, &err);
+        if (rc == TENDO_OK)
+            rc = l->s->consume(l->s->ctx, &s->w, &err);
         pthread_mutex_lock(&p->mu);
         l->tail++;
         if (rc != TENDO_OK)
@@ -237,7 +259,7 @@ static void reader_loop(pipe_state *p, tendo_reader *rd)
         size_t len = window_len(first, l->count);
         pthread_mutex_unlock(&p->mu);
         tendo_error_clear(&err); /* a set error is never overwritten: one per read */
-        int rc = slot_read(s, rd, l->s, first, len, &err);
+        int rc = slot_fetch(s, rd, l->s, &l->cur, first, len, &err);
         pthread_mutex_lock(&p->mu);
         if (rc != TENDO_OK) {
             lane_fail(p, j, rc, &err);
@@ -254,9 +276,11 @@ static void reader_loop(pipe_state *p, tendo_reader *rd)
 
 static void pipe_free(pipe_state *p)
 {
-    for (size_t i = 0; i < p->n; i++)
+    for (size_t i = 0; i < p->n; i++) {
         for (int k = 0; k < ANALYZE_PIPE_SLOTS; k++)
             slot_free(&p->l[i].slots[k]);
+        tendo_cursor_free(p->l[i].cur);
+    }
     free(p->l);
     pthread_cond_destroy(&p->to_lanes);
     pthread_cond_destroy(&p->to_reader);

@@ -4,11 +4,12 @@
  * of ANALYZE_WINDOW_ROWS, to a consumer per pod.
  *
  * With threads <= 1 the pods are read and consumed one after another in
- * the calling thread. Otherwise it is a pipeline: the calling thread reads
- * and decompresses (every HDF5 call stays in that one thread), and each
- * pod's consumer runs in a thread of its own, fed through a bounded queue
- * of ANALYZE_PIPE_SLOTS windows, so reading, the left pod and the right pod
- * overlap. Memory is bounded by the slots, whatever the session's length.
+ * the calling thread. Otherwise it is a pipeline: the calling thread
+ * fetches the stored chunks (every HDF5 call stays in that one thread), and
+ * each pod's thread decompresses its windows and runs its consumer, fed
+ * through a bounded queue of ANALYZE_PIPE_SLOTS windows, so reading, the
+ * left pod and the right pod overlap. Memory is bounded by the slots,
+ * whatever the session's length.
  *
  * Both forms hand every consumer the same windows in the same order, so
  * results cannot depend on the thread count. Errors are as the serial form
