@@ -251,7 +251,7 @@ static void run_cond(double rate, double speed, const char *strike, uint64_t see
         double min_found = rate < 150 ? 97.0 : 99.0, ic_tol = rate < 150 ? 10.0 : 5.0;
         CHECK(found >= min_found, "%g Hz %g m/s %s %s: %.1f%% steps found", rate, speed, strike,
               w, found);
-        /* until 0.7 the swings after gait changes (toe-offs, --verbose=2
+        /* until 0.9 the swings after gait changes (toe-offs, --verbose=2
          * lists them) gave 1-3 false contacts per leg: the shock-shape test
          * (shank.c, MODELS.md "Shank") removed them */
         CHECK(f.rest_steps == 0 && f.false_steps == 0, "%g Hz %g m/s %s %s: %zu false, %zu in rest",
