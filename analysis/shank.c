@@ -7,8 +7,11 @@
  *   - impact: each contact sends a shock up the tibia, the sharpest rise of
  *     the resultant in a stride. Candidates are the peaks of its jerk (the
  *     rate of change of the 70 Hz low-passed resultant, as Aubol & Milner
- *     2020 use it) that are the largest within ±0.2 s; a candidate is a
- *     contact when no candidate within ±0.6 stride periods is sharper (one
+ *     2020 use it) that start a shock (the resultant peaks within 50 ms of
+ *     the onset: impact band 10-20 Hz, Shorten & Winslow 1992; a swing's
+ *     motion rises slower) and are the largest such within ±0.2 s; a
+ *     candidate is a contact when no candidate within ±0.6 stride periods
+ *     is sharper (one
  *     contact per stride of one leg; the stride period from the spectral
  *     cadence of the same signal, cadence.c);
  *   - initial contact: the minimum of the resultant in the 75 ms before the
@@ -62,13 +65,6 @@
 #define DEFAULT_PERIOD_S 0.7
 #define MIN_PERIOD_S     0.4
 #define MAX_PERIOD_S     2.0
-/* One contact per stride: a contact whose shock is less than 0.7 times as
- * sharp as both contacts around it (each within LAST_GAP_S) is the swing's
- * motion between two contacts, taken for a contact when the spectrum's
- * period was the step's rather than the stride's (walking, where the
- * shank's stride fundamental is weak). In the simulator's walking the swing
- * reached 0.58–0.63 of the contacts' jerk (design choice). */
-#define WEAK_RATIO 0.7
 /* Smallest jerk peak taken as a candidate: 300 m/s³, a rise of 3 g in
  * 0.1 s. A walking heel strike reached ~1400 m/s³ in the simulator's
  * shank, the swing's smooth motions stay below ~1000; sensor noise after
@@ -77,6 +73,16 @@
 /* Aubol & Milner 2020: the shock's onset is the resultant's minimum in the
  * 75 ms before the jerk peak. */
 #define ONSET_BACK_S 0.075
+/* A shock, not a swing: from its onset (the minimum above) the resultant
+ * must reach its next peak within 50 ms. The tibia's impact transient lies
+ * in 10-20 Hz and the leg's voluntary ("active") motion below ~8 Hz
+ * (Shorten & Winslow 1992, J Appl Biomech 8:288; the 10-20 Hz impact band
+ * as in Gruber et al. 2014, Med Sci Sports Exerc 46:1578); a minimum-to-
+ * maximum rise lasts half a period: <= 50 ms at 10 Hz and above, >= 62 ms
+ * at 8 Hz and below. Without it a swing that starts sharply (a gait change,
+ * a stumble, the first step from standing) outranked the next contact:
+ * every false contact of the simulator's shank was such a toe-off. */
+#define SHOCK_RISE_MAX_S 0.050
 /* Toe-off search: from 60 ms after contact (past the impact transient,
  * whose power lies at 12–20 Hz: Shorten & Winslow 1992) to the next
  * contact, at most 1.5 s; the propulsive peak must stand 0.5 g above the
@@ -130,7 +136,7 @@ struct tendo_an_shank {
     contact *ct;      /* accepted contacts not yet emitted (at most a few) */
     size_t nct, capct;
     double prev_to;   /* toe-off of the last emitted contact (abs index), NAN */
-    double prev_ic, prev_j;
+    double prev_ic;
     int finishing;
     tendo_an_stride *q;
     size_t qn, qhead, qcap;
@@ -178,7 +184,7 @@ int tendo_an_shank_new(tendo_an_shank **out, double fs_hz, tendo_error *err)
     if (!s)
         return tendo_error_set(err, TENDO_EINTERNAL, "shank: out of memory");
     s->fs = fs_hz;
-    s->prev_to = s->prev_ic = s->prev_j = NAN;
+    s->prev_to = s->prev_ic = NAN;
     s->chunk = (size_t)fs_hz / 4 + 1;
     s->cap = (size_t)(BUF_S * fs_hz);
     int rc = make_lowpass(fs_hz, IMPACT_LP_HZ, LP_TW_HZ, &s->fir_imp, err);
@@ -297,6 +303,23 @@ static double onset(const tendo_an_shank *s, size_t k)
     return x;
 }
 
+/* Whether the jerk peak at k is the rising edge of a shock: the resultant
+ * reaches its next local maximum within SHOCK_RISE_MAX_S of the onset.
+ * Needs the samples up to that maximum (callers scan CAND_HALF_S behind
+ * the data's end). */
+static int shock_shaped(const tendo_an_shank *s, size_t k)
+{
+    size_t end = s->base + s->n_r, lim = (size_t)(SHOCK_RISE_MAX_S * s->fs + 0.5);
+    double on = onset(s, k);
+    for (size_t i = k + 1; i + 1 < end; i++) {
+        if ((double)i - on > (double)lim + 0.5)
+            return 0;
+        if (R(s, i) >= R(s, i - 1) && R(s, i) > R(s, i + 1))
+            return 1;
+    }
+    return 0;
+}
+
 /* Toe-off after the contact at ic, before `until` (absolute indices), or
  * NAN. The propulsive peak: the first local maximum of r15 from TO_FROM_S
  * after contact on that stands PUSH_PROM_G above the minimum before it and
@@ -356,24 +379,6 @@ static double impact_g(const tendo_an_shank *s, double ic)
     return m / AN_G0;
 }
 
-/* With a new contact appended: drops the one before it if it is much less
- * sharp than both its neighbours (WEAK_RATIO). */
-static void drop_weak_middle(tendo_an_shank *s)
-{
-    if (s->nct < 2)
-        return;
-    const contact *b = &s->ct[s->nct - 2], *c = &s->ct[s->nct - 1];
-    double a_ic = s->nct >= 3 ? s->ct[s->nct - 3].ic : s->prev_ic;
-    double a_j = s->nct >= 3 ? s->ct[s->nct - 3].j : s->prev_j;
-    double gap = LAST_GAP_S * s->fs;
-    if (!(b->ic - a_ic <= gap && c->ic - b->ic <= gap))
-        return;
-    if (b->j < WEAK_RATIO * fmin(a_j, c->j)) {
-        s->ct[s->nct - 2] = *c;
-        s->nct--;
-    }
-}
-
 /* Emits the oldest accepted contact once the next one is known, or once
  * it is known that none follows within LAST_GAP_S (every candidate up to
  * then decided), or the stream has ended. Returns -1 when out of memory. */
@@ -416,11 +421,17 @@ static int emit_contacts(tendo_an_shank *s)
             return -1;
         s->prev_to = to;
         s->prev_ic = c->ic;
-        s->prev_j = c->j;
         memmove(s->ct, s->ct + 1, (s->nct - 1) * sizeof *s->ct);
         s->nct--;
     }
     return 0;
+}
+
+/* A local maximum of the jerk at k (value v) of at least MIN_JERK that
+ * starts a shock (shock_shaped). */
+static int is_shock(const tendo_an_shank *s, size_t k, double v)
+{
+    return v >= MIN_JERK && v >= jerk(s, k - 1) && v > jerk(s, k + 1) && shock_shaped(s, k);
 }
 
 /* Finds new candidates, decides those whose neighbourhood is known and
@@ -435,13 +446,19 @@ static int process(tendo_an_shank *s)
     for (; s->scan + 1 < stop; s->scan++) {
         size_t k = s->scan;
         double v = jerk(s, k);
-        if (v < MIN_JERK || v < jerk(s, k - 1) || v <= jerk(s, k + 1))
+        if (!is_shock(s, k, v))
             continue;
-        size_t lo = k >= s->base + half + 1 ? k - half : s->base + 1;
+        /* the sharpest shock within ±CAND_HALF_S (ties go to the last) */
+        size_t lo = k >= s->base + half + 2 ? k - half : s->base + 2;
         size_t hi = k + half + 1 < avail ? k + half : avail - 2;
         int ok = 1;
-        for (size_t i = lo; ok && i <= hi; i++) /* ties go to the last sample */
-            ok = i == k || (i < k ? jerk(s, i) <= v : jerk(s, i) < v);
+        for (size_t i = lo; ok && i <= hi; i++) {
+            if (i == k)
+                continue;
+            double u = jerk(s, i);
+            if (i < k ? u > v : u >= v)
+                ok = !is_shock(s, i, u);
+        }
         if (!ok)
             continue;
         cand *c = tendo_array_reserve(s->c, &s->capc, s->nc, sizeof *c, 32);
@@ -474,7 +491,6 @@ static int process(tendo_an_shank *s)
                 return -1;
             s->ct = ct;
             s->ct[s->nct++] = (contact){onset(s, c0->k), c0->k, c0->j};
-            drop_weak_middle(s);
         }
         s->decided++;
     }

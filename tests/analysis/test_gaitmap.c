@@ -10,7 +10,9 @@
  *   - initial contact and toe-off median absolute error <= 10 ms against
  *     events.csv;
  *   - stride length within 5% of the toe-marker displacement between the
- *     reference stride borders (original/mocap_sample.csv).
+ *     reference stride borders (original/mocap_sample.csv);
+ *   - the same at 102.4 and 1024 Hz, and with the pod turned on the shoe
+ *     (three mountings, the orientation found from the data).
  * Prints the figures. Usage: test_an_gaitmap DATA_DIR [--verbose]
  */
 #include <math.h>
@@ -197,6 +199,31 @@ static pod resample(const pod *p, size_t up, size_t down)
     return q;
 }
 
+/* The pod turned on the shoe: every sample rotated by R = Rz(c)·Ry(b)·Rx(a)
+ * (degrees), as if the sensor had been mounted that way. */
+static pod rotated(const pod *p, const double deg[3])
+{
+    double a = deg[0] * M_PI / 180, b = deg[1] * M_PI / 180, c = deg[2] * M_PI / 180;
+    double ca = cos(a), sa = sin(a), cb = cos(b), sb = sin(b), cc = cos(c), sc = sin(c);
+    double R[3][3] = {{cc * cb, cc * sb * sa - sc * ca, cc * sb * ca + sc * sa},
+                      {sc * cb, sc * sb * sa + cc * ca, sc * sb * ca - cc * sa},
+                      {-sb, cb * sa, cb * ca}};
+    pod q = {.n = p->n};
+    q.acc = malloc(3 * q.n * sizeof(float));
+    q.gyr = malloc(3 * q.n * sizeof(float));
+    for (size_t i = 0; i < q.n; i++)
+        for (int r = 0; r < 3; r++) {
+            double x = 0, y = 0;
+            for (int k = 0; k < 3; k++) {
+                x += R[r][k] * p->acc[3 * i + k];
+                y += R[r][k] * p->gyr[3 * i + k];
+            }
+            q.acc[3 * i + r] = (float)x;
+            q.gyr[3 * i + r] = (float)y;
+        }
+    return q;
+}
+
 /* gaitmap's own sensor-to-foot rotation for this recording, read off
  * original/imu_sample.csv vs imu_sample_not_rotated.csv: left foot
  * (x,y,z) = (s_y, s_z, s_x); right foot (x,y,z) = (-s_y, -s_z, s_x). Its foot
@@ -354,6 +381,21 @@ int main(int argc, char **argv)
             double fs = FS * (double)rates[r][0] / (double)rates[r][1];
             size_t nq = analyse(&q, fs, 1000, st2, 256, NULL);
             evaluate(side, right, fs, st2, nq, ref, nref, toe);
+            free(q.acc);
+            free(q.gyr);
+        }
+
+        /* any mounting: the same recording with the pod turned on the shoe
+         * (on top instead of the side, backwards, and an oblique turn), the
+         * orientation found from the data each time */
+        static const double turns[3][3] = {{90, 0, 0}, {0, 0, 180}, {30, -50, 120}};
+        for (int r = 0; r < 3; r++) {
+            pod q = rotated(&p, turns[r]);
+            size_t nq = analyse(&q, FS, 1000, st2, 256, NULL);
+            if (verbose)
+                printf("  mounting turned by %+.0f°/%+.0f°/%+.0f° (x/y/z):\n", turns[r][0],
+                       turns[r][1], turns[r][2]);
+            evaluate(side, right, FS, st2, nq, ref, nref, toe);
             free(q.acc);
             free(q.gyr);
         }

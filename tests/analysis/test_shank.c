@@ -8,15 +8,15 @@
  * error, clock drift, a random mounting and int16 storage. Per condition
  * and leg:
  *   - steps found (a detected initial contact within MATCH_S of a true
- *     one) >= 97 % of the true contacts;
- *   - no contact detected while standing, at most 2 false contacts;
- *   - running: median initial-contact error within ±5 ms; median stride
+ *     one) >= 99 % of the true contacts (97 % at 100 Hz);
+ *   - no false contact anywhere (rest, walking, running, gait changes);
+ *   - running: median initial-contact error within ±5 ms (±10 ms, one
+ *     sample, at 100 Hz); median stride
  *     time error within 1 % (cadence); contact time: median error within
  *     ±30 ms and robust SD (IQR / 1.349) <= 10 ms.
  * Left out: each leg's first contact of the session (the simulator lifts
- * the foot from its standing pose, a motion no real first step makes) and
- * the first running contact after walking (the simulator switches the
- * shank's gait parameters within that swing). These bars are looser than
+ * the foot from its standing pose, a motion no real first step makes; a
+ * detection there counts neither way). These bars are looser than
  * the foot pod's: a shank accelerometer sees the foot's contacts only
  * through the tibia, and the simulated shank is a kinematic model, not a
  * measured leg (analysis/MODELS.md, "Shank", says what this validation is
@@ -144,8 +144,7 @@ static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
                 bd = fabs(dic[i] - tr[j].ic_s);
                 best = i;
             }
-        int first_run = !strcmp(tr[j].kind, "run") && j > 0 && strcmp(tr[j - 1].kind, "run");
-        if (j == 0 || first_run) { /* left out (see the header), not a false step */
+        if (j == 0) { /* left out (see the header), not a false step */
             if (best != SIZE_MAX)
                 used[best] = 1;
             continue;
@@ -248,16 +247,17 @@ static void run_cond(double rate, double speed, const char *strike, uint64_t see
                    rate, speed, strike, w, f.found, f.true_steps, found, f.false_steps,
                    f.rest_steps, f.ic_ms, f.to_ms, f.ct_ms, f.ct_rsd_ms, f.stride_pct,
                    f.impact_ratio, f.n_run);
-        CHECK(found >= 97.0, "%g Hz %g m/s %s %s: %.1f%% steps found", rate, speed, strike, w,
-              found);
-        /* false steps come from the walk-run and run-walk changes (--verbose=2
-         * lists them): one or two each; with the simulator's anti-alias
-         * filter (session 3) a 200 Hz 6 m/s run-walk change gives a third in
-         * some seeds. Known shank limit, not hidden: see MODELS.md "Shank". */
-        CHECK(f.rest_steps == 0 && f.false_steps <= 3, "%g Hz %g m/s %s %s: %zu false, %zu in rest",
+        /* 100 Hz: the shock spans 2-4 samples; IC within one sample */
+        double min_found = rate < 150 ? 97.0 : 99.0, ic_tol = rate < 150 ? 10.0 : 5.0;
+        CHECK(found >= min_found, "%g Hz %g m/s %s %s: %.1f%% steps found", rate, speed, strike,
+              w, found);
+        /* until 0.9 the swings after gait changes (toe-offs, --verbose=2
+         * lists them) gave 1-3 false contacts per leg: the shock-shape test
+         * (shank.c, MODELS.md "Shank") removed them */
+        CHECK(f.rest_steps == 0 && f.false_steps == 0, "%g Hz %g m/s %s %s: %zu false, %zu in rest",
               rate, speed, strike, w, f.false_steps, f.rest_steps);
-        CHECK(fabs(f.ic_ms) <= 5.0, "%g Hz %g m/s %s %s: IC error %+.1f ms", rate, speed, strike, w,
-              f.ic_ms);
+        CHECK(fabs(f.ic_ms) <= ic_tol, "%g Hz %g m/s %s %s: IC error %+.1f ms", rate, speed, strike,
+              w, f.ic_ms);
         CHECK(fabs(f.stride_pct) <= 1.0, "%g Hz %g m/s %s %s: stride time error %+.2f%%", rate,
               speed, strike, w, f.stride_pct);
         CHECK(fabs(f.ct_ms) <= 30.0 && f.ct_rsd_ms <= 10.0,
@@ -286,5 +286,6 @@ int main(int argc, char **argv)
     for (int r = 0; r < 3; r++)
         for (int v = 0; v < 3; v++)
             run_cond(rates[r], speeds[v], strikes[(r + v) % 3], seed++);
+    run_cond(100, 4.0, "mid", seed++); /* the lowest rate */
     return tendo_check_report("test_an_shank");
 }

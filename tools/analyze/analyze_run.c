@@ -364,8 +364,8 @@ static int pod_end(pod_job *j, tendo_error *err)
     res->orientation_confidence = j->ps.confidence;
     if (rc == TENDO_OK && j->shank && j->fs < 200)
         add_note(res,
-                 "%s: shank data at %g Hz: below 200 Hz the tibial shock spans a few samples and "
-                 "contacts are unreliable (analysis/MODELS.md, \"Shank\")",
+                 "%s: shank data at %g Hz: below 200 Hz the tibial shock spans a few samples, so "
+                 "contact times are only good to about a sample (analysis/MODELS.md, \"Shank\")",
                  pm->serial, j->fs);
     if (rc == TENDO_OK && j->shank)
         add_note(res,
