@@ -229,7 +229,7 @@ static void fill_step(const entry *e, tendo_an_step *p, step_aux *x)
     *x = (step_aux){r->t_to, r->t_zv0, r->t_zv1};
 }
 
-/* Per-step timing, kind and load from the steps' own fields (fill_step). */
+/* Per-step timing and raw kind from the steps' own fields (fill_step). */
 static void build_steps(tendo_an_session *s, int two_sides)
 {
     tendo_an_step *st = s->steps;
@@ -282,8 +282,18 @@ static void build_steps(tendo_an_session *s, int two_sides)
                  * feet assumed alike */
                 p->flight_ms = 1000 * step_s - p->gct_ms;
         }
-        p->achilles_force_bw = an_achilles_force_bw(p->kind, p->speed_mps, p->footstrike);
     }
+}
+
+/* Per-step Achilles force, after build_bouts: it smooths each step's kind
+ * (a walk-run change flips the steps at the edge), and the force must follow
+ * the kind the step is reported with (a run step carried the walking 4.49 BW). */
+static void build_loads(tendo_an_session *s)
+{
+    tendo_an_step *st = s->steps;
+    for (size_t i = 0; i < s->n; i++)
+        st[i].achilles_force_bw =
+            an_achilles_force_bw(st[i].kind, st[i].speed_mps, st[i].footstrike);
     an_achilles_cadence_adjust(st, s->n); /* needs every step's timing first */
 }
 
@@ -793,6 +803,7 @@ int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error 
     build_steps(s, sides[0] && sides[1]);
     if (build_bouts(s) != 0)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    build_loads(s);
     build_summary(s, duration_s, spatial);
     return TENDO_OK;
 }

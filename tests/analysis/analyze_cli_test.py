@@ -240,6 +240,15 @@ def case_steps_csv():
     check({r["footstrike"] for r in rows if r["kind"] == "run"} == {"rear"}, "footstrike")
     ics = [float(r["ic_s"]) for r in rows]
     check(ics == sorted(ics), "CSV not in time order")
+    # the force follows the kind the step is reported with: walking steps
+    # carry Reiter's walking 44.0 N/kg (4.49 BW), running steps more (the
+    # first run step after walking carried 4.49 BW while its kind was run)
+    walk_bw = 44.0 / 9.80665
+    for i, r in enumerate(rows):
+        force = float(r["achilles_force_bw"])
+        check((r["kind"] == "walk") == (abs(force - walk_bw) < 1e-3),
+              f"step {i}: kind {r['kind']} with Achilles force {force} BW")
+        check(r["kind"] != "run" or force > 6, f"run step {i}: Achilles force {force} BW")
     # Time zero is the session's first sample (issue 4), found here from the
     # raw time datasets; the stored /analysis counts from start_time_us.
     with h5py.File(f) as h:
