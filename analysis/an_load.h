@@ -22,10 +22,16 @@ double an_achilles_ref_bw(void);
  * contact_s > 0 and flight_s >= 0. */
 double an_vgrf_peak_bw(double contact_s, double flight_s);
 
+/* The population's preferred step rate at a speed, steps/min (van Oeveren /
+ * de Ruiter et al. 2020: 165 at 3.04 m/s, +3 at +15% speed; a power law
+ * through them); NAN unless speed_mps > 0. */
+double an_pref_step_rate_spm(double speed_mps);
+
 /* The cadence term: scales each level running step's force by its modelled
- * peak vertical force over the one this runner's own gait gives at that
- * speed in this session (see analysis/MODELS.md, "Achilles load"). Steps
- * it cannot judge keep their force. */
+ * peak vertical force over the one a step at the population's preferred
+ * step rate for that speed gives with this session's mean contact time
+ * there (see analysis/MODELS.md, "Achilles load"). Steps it cannot judge
+ * keep their force. */
 void an_achilles_cadence_adjust(tendo_an_step *st, size_t n);
 
 #endif

@@ -57,16 +57,16 @@ double an_vgrf_peak_bw(double contact_s, double flight_s)
  * while the modelled vertical force falls. 2% grade per stride: model choice,
  * above the stride's height error (a few cm over ~2–3 m). */
 #define LEVEL_GRADE 0.02
-/* The reference at a step's speed pools the level running steps within
- * ±0.25 m/s of it (5 bins of 0.1 m/s; model choice: the speed term changes
- * the force by ~2.5% over that span and the pooling is symmetric), so the
- * speed effect, already in Reiter's line, is not counted twice, whatever the
- * shape of the runner's own gait against speed. */
+/* The session's mean contact time at a step's speed pools the level
+ * running steps within ±0.25 m/s of it (5 bins of 0.1 m/s; model choice:
+ * contact time changes by a few % over that span and the pooling is
+ * symmetric), so the contact's own shortening with speed, already in
+ * Reiter's line, is not counted twice. */
 #define BIN_MPS   0.1
 #define NBINS     128 /* up to 12.8 m/s; faster steps share the last bin */
 #define HALF_BINS 2
-/* Fewer pooled steps than this say too little about the runner's own gait
- * at that speed: the step keeps its force (model choice). */
+/* Fewer pooled steps than this say too little about the runner's contact
+ * time at that speed: the step keeps its force (model choice). */
 #define MIN_REF_STEPS 20
 
 /* The step's modelled peak vertical force, or NAN when the cadence term
@@ -87,25 +87,44 @@ static int speed_bin(double v)
     return k >= NBINS - 1 ? NBINS - 1 : (int)k;
 }
 
+/* The population's preferred step rate against speed: 165 steps/min at
+ * 3.04 m/s, +3 steps/min at 15% higher speed (3.50 m/s), 21 experienced
+ * recreational runners outdoors (van Oeveren / de Ruiter et al. 2020, Eur.
+ * J. Sport Sci. 20:182; between runners ±8 steps/min). A power law through
+ * those two points, SR = 165 (v / 3.04)^b, b = ln(168/165) / ln(1.15) =
+ * 0.129: measured over 3.04–3.50 m/s, extrapolated (not clamped) beyond,
+ * as Reiter's force line is; the power law keeps the rate positive and
+ * slowly varying at any speed (model choice over the linear fit). */
+#define PREF_SPM   165.0
+#define PREF_V_MPS 3.04
+#define PREF_B     (log(168.0 / 165.0) / log(1.15))
+
+double an_pref_step_rate_spm(double speed_mps)
+{
+    if (!(speed_mps > 0) || !isfinite(speed_mps))
+        return NAN;
+    return PREF_SPM * pow(speed_mps / PREF_V_MPS, PREF_B);
+}
+
 void an_achilles_cadence_adjust(tendo_an_step *st, size_t n)
 {
-    /* The reference: this runner's own modelled peak vertical force at the
-     * step's speed, over the session's level running steps. The published
-     * step-rate effects (Lyght 2016, Heiderscheit 2011, Lenhart 2014) are
-     * all relative to each runner's preferred step rate at a fixed speed,
-     * and Reiter's forces were measured at preferred step rate, so the speed
-     * line already holds the preferred gait; between runners the preferred
-     * step rate scatters by ±8 steps/min (~5%) at one speed (de Ruiter /
-     * van Oeveren et al. 2019), as much as the manipulations, so no
-     * population cadence is assumed. */
+    /* The reference at a step's speed v: F̂z,ref = π/2 · T_pref(v) / t̄c(v),
+     * the sine model's peak for a step lasting the population's preferred
+     * step period T_pref = 60 / SR_pref(v) with this session's own mean
+     * contact time t̄c of its level running steps near v. So the factor
+     * F̂z / F̂z,ref = (T / T_pref) · (t̄c / tc): within a session it moves
+     * as Morin's model does from step to step, and a whole session at a
+     * higher step rate than the population's (retrained or habitual) is
+     * credited T / T_pref, which a session-own reference cancelled.
+     * Reiter's forces were measured at preferred step rates, taken here as
+     * the population's. */
     double sum[NBINS] = {0};
     size_t cnt[NBINS] = {0};
     for (size_t i = 0; i < n; i++) {
-        double f = step_vgrf(&st[i]);
-        if (!isfinite(f))
+        if (!isfinite(step_vgrf(&st[i])))
             continue;
         int k = speed_bin(st[i].speed_mps);
-        sum[k] += f;
+        sum[k] += st[i].gct_ms / 1000;
         cnt[k]++;
     }
     for (size_t i = 0; i < n; i++) {
@@ -120,7 +139,10 @@ void an_achilles_cadence_adjust(tendo_an_step *st, size_t n)
                 s += sum[j];
                 c += cnt[j];
             }
-        if (c >= MIN_REF_STEPS && s > 0)
-            st[i].achilles_force_bw *= f / (s / (double)c);
+        if (c < MIN_REF_STEPS || !(s > 0))
+            continue;
+        double tc_mean = s / (double)c;
+        double ref = M_PI / 2 * (60 / an_pref_step_rate_spm(st[i].speed_mps)) / tc_mean;
+        st[i].achilles_force_bw *= f / ref;
     }
 }

@@ -5,14 +5,21 @@
  * A stride (gait.c) ends with a contact: each becomes a step carrying that
  * contact's timing and the stride's speed, length and height change. Steps
  * of both feet are merged in time for the two-foot measures (cadence from
- * alternate contacts, flight from the other foot's toe-off). Memory is one
- * row per step, a few per second of gait: no samples are kept.
+ * alternate contacts, flight from the other foot's toe-off). No samples are
+ * kept. Each pod's strides (with their sensor-error sensitivities, ~0.5 KB
+ * each) wait in a spill list (common/tendo_spill.h: beyond 1 MiB in an
+ * unlinked temporary file) until finish reads them back: each pod's list
+ * for its sensor errors, then all lists merged by contact time into the
+ * steps. Memory is then the step rows (~150 bytes per step), whatever the
+ * session's length. The lists are the library's only file use: its own
+ * records, never the user's files.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tendo_array.h"
+#include "tendo_spill.h"
 #include "an_internal.h"
 #include "an_load.h"
 #include "tendo_analysis.h"
@@ -40,8 +47,23 @@
 
 typedef struct entry {
     int pod, side;
+    size_t seq; /* order of arrival: ties in contact time keep it */
     tendo_an_stride st;
 } entry;
+
+/* One pod's strides in the order they arrived, in a spill list (bounded
+ * memory whatever the session's length: common/tendo_spill.h). */
+typedef struct pod_list {
+    int pod;
+    tendo_spill *e;
+    double last_ic;
+    int sorted; /* contact times never went back (merged, not sorted, at finish) */
+} pod_list;
+
+/* What the step rules need of a stride beyond its step row. */
+typedef struct step_aux {
+    double t_to, t_zv0, t_zv1;
+} step_aux;
 
 typedef struct cad_entry {
     int pod;
@@ -50,18 +72,18 @@ typedef struct cad_entry {
 
 struct tendo_an_session {
     tendo_an_session_options opt;
-    entry *e;
-    size_t n, cap;
+    pod_list *pl;
+    size_t npl, cappl;
+    size_t n;      /* strides added */
+    int by_seq;    /* lists rebuilt in contact order: merge by seq alone */
+    step_aux *aux; /* per step, during finish */
     cad_entry *cad;
     size_t ncad, capcad;
     tendo_an_step *steps;
     tendo_an_bout *bouts;
     size_t nbouts;
     tendo_an_summary sum;
-    int corrected; /* biases removed (finish may be called again) */
 };
-
-#define TENDO_AN_MAX_PODS_SEEN 16
 
 const char *tendo_an_kind_name(tendo_an_kind k)
 {
@@ -93,7 +115,10 @@ void tendo_an_session_free(tendo_an_session *s)
 {
     if (!s)
         return;
-    free(s->e);
+    for (size_t k = 0; k < s->npl; k++)
+        tendo_spill_free(s->pl[k].e);
+    free(s->pl);
+    free(s->aux);
     free(s->cad);
     free(s->steps);
     free(s->bouts);
@@ -103,11 +128,30 @@ void tendo_an_session_free(tendo_an_session *s)
 int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_stride *st,
                          tendo_error *err)
 {
-    entry *e = tendo_array_reserve(s->e, &s->cap, s->n, sizeof *e, 1024);
-    if (!e)
-        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
-    s->e = e;
-    s->e[s->n++] = (entry){pod, side, *st};
+    size_t k = 0;
+    while (k < s->npl && s->pl[k].pod != pod)
+        k++;
+    if (k == s->npl) {
+        pod_list *pl = tendo_array_reserve(s->pl, &s->cappl, s->npl, sizeof *pl, 4);
+        if (!pl)
+            return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+        s->pl = pl;
+        pl[k] = (pod_list){.pod = pod, .last_ic = -INFINITY, .sorted = 1};
+        int rc = tendo_spill_new(&pl[k].e, sizeof(entry), err);
+        if (rc != TENDO_OK)
+            return rc;
+        s->npl++;
+    }
+    pod_list *l = &s->pl[k];
+    entry e = {pod, side, s->n, *st};
+    int rc = tendo_spill_push(l->e, &e, err);
+    if (rc != TENDO_OK)
+        return rc;
+    s->n++;
+    if (!(st->t_ic >= l->last_ic)) /* went back, or NAN */
+        l->sorted = 0;
+    else
+        l->last_ic = st->t_ic;
     return TENDO_OK;
 }
 
@@ -161,15 +205,13 @@ static size_t prev_same(const tendo_an_step *st, size_t i)
     return SIZE_MAX;
 }
 
-/* Per-step timing, kind and load from the entries (sorted by contact). */
-static void build_steps(tendo_an_session *s, int two_sides)
+/* A step's own fields from its stride (the entries come in contact order). */
+static void fill_step(const entry *e, tendo_an_step *p, step_aux *x)
 {
-    tendo_an_step *st = s->steps;
-    for (size_t i = 0; i < s->n; i++) {
-        const tendo_an_stride *r = &s->e[i].st;
-        tendo_an_step *p = &st[i];
-        p->pod = s->e[i].pod;
-        p->side = s->e[i].side;
+    const tendo_an_stride *r = &e->st;
+    {
+        p->pod = e->pod;
+        p->side = e->side;
         p->ic_s = r->t_ic;
         p->to_s = r->t_to_next;
         p->gct_ms = 1000 * r->contact_s;
@@ -183,13 +225,24 @@ static void build_steps(tendo_an_session *s, int two_sides)
                       ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK)
                       : TENDO_AN_REST;
         p->stride_s = p->flight_ms = p->cadence_spm = NAN;
+    }
+    *x = (step_aux){r->t_to, r->t_zv0, r->t_zv1};
+}
+
+/* Per-step timing and raw kind from the steps' own fields (fill_step). */
+static void build_steps(tendo_an_session *s, int two_sides)
+{
+    tendo_an_step *st = s->steps;
+    const step_aux *aux = s->aux;
+    for (size_t i = 0; i < s->n; i++) {
+        tendo_an_step *p = &st[i];
         /* stride time: to the next contact of this foot, if it pushed off
          * from this one */
-        for (size_t j = i + 1; j < s->n && s->e[j].st.t_ic - r->t_ic < LINK_S; j++)
-            if (s->e[j].pod == p->pod) {
+        for (size_t j = i + 1; j < s->n && st[j].ic_s - p->ic_s < LINK_S; j++)
+            if (st[j].pod == p->pod) {
                 /* (a shank's walking stride has no toe-off: NAN passes) */
-                if (!(s->e[j].st.t_to <= r->t_ic))
-                    p->stride_s = s->e[j].st.t_ic - r->t_ic;
+                if (!(aux[j].t_to <= p->ic_s))
+                    p->stride_s = st[j].ic_s - p->ic_s;
                 break;
             }
     }
@@ -229,8 +282,18 @@ static void build_steps(tendo_an_session *s, int two_sides)
                  * feet assumed alike */
                 p->flight_ms = 1000 * step_s - p->gct_ms;
         }
-        p->achilles_force_bw = an_achilles_force_bw(p->kind, p->speed_mps, p->footstrike);
     }
+}
+
+/* Per-step Achilles force, after build_bouts: it smooths each step's kind
+ * (a walk-run change flips the steps at the edge), and the force must follow
+ * the kind the step is reported with (a run step carried the walking 4.49 BW). */
+static void build_loads(tendo_an_session *s)
+{
+    tendo_an_step *st = s->steps;
+    for (size_t i = 0; i < s->n; i++)
+        st[i].achilles_force_bw =
+            an_achilles_force_bw(st[i].kind, st[i].speed_mps, st[i].footstrike);
     an_achilles_cadence_adjust(st, s->n); /* needs every step's timing first */
 }
 
@@ -379,9 +442,9 @@ static void elev_end(elev *e, double *up, double *down)
 /* A stride integrated between zero-velocity instants (a foot pod's): the
  * source of distance, elevation and the speed-based Achilles load. A shank
  * accelerometer's contacts have no zero-velocity instants (t_zv0 NAN). */
-static int is_spatial(const entry *e)
+static int is_spatial(const step_aux *x)
 {
-    return isfinite(e->st.t_zv0);
+    return isfinite(x->t_zv0);
 }
 
 /* sides_present: the sides with spatial strides (is_spatial). */
@@ -430,19 +493,20 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
     elev el[2];
     memset(el, 0, sizeof el);
     for (size_t i = 0; i < s->n; i++) {
-        const tendo_an_stride *r = &s->e[i].st;
-        int sd = s->e[i].side;
+        const step_aux *x = &s->aux[i];
+        double length_m = st[i].stride_len_m, dz_m = st[i].dz_m;
+        int sd = st[i].side;
         tendo_an_bout *b = &s->bouts[st[i].bout];
-        if (isfinite(r->length_m)) {
-            dist[sd] += r->length_m;
-            b->distance_m += r->length_m / (sides_present[0] + sides_present[1]);
-            if (st[i].kind == TENDO_AN_RUN && r->t_zv1 > r->t_zv0) {
-                run_len += r->length_m;
-                run_t += r->t_zv1 - r->t_zv0;
+        if (isfinite(length_m)) {
+            dist[sd] += length_m;
+            b->distance_m += length_m / (sides_present[0] + sides_present[1]);
+            if (st[i].kind == TENDO_AN_RUN && x->t_zv1 > x->t_zv0) {
+                run_len += length_m;
+                run_t += x->t_zv1 - x->t_zv0;
             }
         }
-        if (isfinite(r->dz_m))
-            elev_add(&el[sd], r->dz_m);
+        if (isfinite(dz_m))
+            elev_add(&el[sd], dz_m);
     }
     double up[2], down[2];
     for (int sd = 0; sd < 2; sd++)
@@ -458,7 +522,7 @@ static void build_summary(tendo_an_session *s, double duration_s, int sides_pres
      * measured, the other foot's steps are counted as its mirror. */
     double load = 0, damage = 0, fref = an_achilles_ref_bw();
     for (size_t i = 0; i < s->n; i++)
-        if (isfinite(st[i].achilles_force_bw) && is_spatial(&s->e[i])) {
+        if (isfinite(st[i].achilles_force_bw) && is_spatial(&s->aux[i])) {
             load += st[i].achilles_force_bw;
             damage += pow(st[i].achilles_force_bw / fref, s->opt.damage_k);
         }
@@ -532,22 +596,24 @@ static int bias_usable(const entry *e)
  * scale errors with the prior weighted by that spread, without strides
  * whose residual exceeds 3× the median (turns, stumbles), then once more
  * with the spread and cut of the fuller model. */
-static int bias_estimate(const tendo_an_session *s, int pod, double *x)
+static int bias_estimate(const pod_list *l, double *x, tendo_error *err)
 {
-    double *res = malloc((s->n ? s->n : 1) * sizeof *res);
+    size_t n = tendo_spill_count(l->e);
+    double *res = malloc((n ? n : 1) * sizeof *res);
     if (!res)
-        return -1;
+        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
     double cut = INFINITY, sd2 = 0;
-    int ok = -1;
+    int ok = 1, rc = TENDO_OK;
+    entry ent;
+    const entry *e = &ent;
     memset(x, 0, NX * sizeof *x);
     for (int pass = 0; pass < 3; pass++) {
         int nx = pass == 0 ? 6 : NX;
         double a[NX * NX] = {0}, b[NX] = {0}, xp[NX];
         memcpy(xp, x, sizeof xp);
         size_t m = 0;
-        for (size_t i = 0; i < s->n; i++) {
-            const entry *e = &s->e[i];
-            if (e->pod != pod || !bias_usable(e))
+        for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
+            if ((rc = tendo_spill_get(l->e, i, &ent, err)) != TENDO_OK || !bias_usable(e))
                 continue;
             const tendo_an_drift *d = &e->st.drift;
             if (pass > 0 && !(bias_residual(d, xp, NX) <= cut))
@@ -563,7 +629,7 @@ static int bias_estimate(const tendo_an_session *s, int pod, double *x)
             }
             m++;
         }
-        if (m < BIAS_MIN_STRIDES)
+        if (rc != TENDO_OK || m < BIAS_MIN_STRIDES)
             break;
         /* the prior, weighted by the residual variance of the pass before
          * (none on the first: plain least squares) */
@@ -576,9 +642,11 @@ static int bias_estimate(const tendo_an_session *s, int pod, double *x)
         memcpy(x, b, (size_t)nx * sizeof *x);
         ok = 0;
         size_t k = 0;
-        for (size_t i = 0; i < s->n; i++)
-            if (s->e[i].pod == pod && bias_usable(&s->e[i]))
-                res[k++] = bias_residual(&s->e[i].st.drift, x, NX);
+        for (size_t i = 0; rc == TENDO_OK && i < n; i++)
+            if ((rc = tendo_spill_get(l->e, i, &ent, err)) == TENDO_OK && bias_usable(e))
+                res[k++] = bias_residual(&e->st.drift, x, NX);
+        if (rc != TENDO_OK)
+            break;
         cut = 3 * an_quantile(res, k, 0.5);
         double ss = 0;
         size_t kk = 0;
@@ -590,7 +658,7 @@ static int bias_estimate(const tendo_an_session *s, int pod, double *x)
         sd2 = kk ? ss / (3.0 * (double)kk) : 0; /* per component */
     }
     free(res);
-    return ok;
+    return rc != TENDO_OK ? rc : ok;
 }
 
 /* One stride's displacement with the sensor errors x removed: the
@@ -635,50 +703,107 @@ static void bias_correct(tendo_an_stride *st, const double *x)
     st->speed_mps = st->length_m / (st->t_zv1 - st->t_zv0);
 }
 
-static void correct_biases(tendo_an_session *s)
+/* Entries whose lists are not in contact order (a caller that added a
+ * pod's strides out of order): every list is rebuilt in the order a stable
+ * sort by contact time gives (qsort, as before the lists), each entry's
+ * seq its place in it. Memory then holds every entry once, briefly. */
+static int rebuild_sorted(tendo_an_session *s, tendo_error *err)
 {
-    int pods[TENDO_AN_MAX_PODS_SEEN];
-    size_t np = 0;
-    for (size_t i = 0; i < s->n; i++) {
+    entry *all = malloc((s->n ? s->n : 1) * sizeof *all);
+    if (!all)
+        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    int rc = TENDO_OK;
+    for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++)
+        for (size_t i = 0; rc == TENDO_OK && i < tendo_spill_count(s->pl[k].e); i++) {
+            entry e;
+            if ((rc = tendo_spill_get(s->pl[k].e, i, &e, err)) == TENDO_OK)
+                all[e.seq] = e; /* arrival order */
+        }
+    if (rc == TENDO_OK && s->n)
+        qsort(all, s->n, sizeof *all, by_ic);
+    for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++) {
+        tendo_spill_free(s->pl[k].e);
+        s->pl[k].e = NULL;
+        rc = tendo_spill_new(&s->pl[k].e, sizeof(entry), err);
+    }
+    for (size_t i = 0; rc == TENDO_OK && i < s->n; i++) {
         size_t k = 0;
-        while (k < np && pods[k] != s->e[i].pod)
+        while (s->pl[k].pod != all[i].pod)
             k++;
-        if (k == np && np < TENDO_AN_MAX_PODS_SEEN)
-            pods[np++] = s->e[i].pod;
+        all[i].seq = i;
+        rc = tendo_spill_push(s->pl[k].e, &all[i], err);
     }
-    for (size_t k = 0; k < np; k++) {
-        double x[NX];
-        if (bias_estimate(s, pods[k], x) != 0)
-            continue;
-        for (size_t i = 0; i < s->n; i++)
-            if (s->e[i].pod == pods[k] && bias_usable(&s->e[i]))
-                bias_correct(&s->e[i].st, x);
-    }
+    free(all);
+    s->by_seq = 1;
+    return rc;
 }
 
 int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error *err)
 {
     free(s->steps);
+    free(s->aux);
     free(s->bouts);
+    s->steps = NULL;
+    s->aux = NULL;
     s->bouts = NULL;
     s->nbouts = 0;
-    if (s->n) /* qsort's base must not be NULL, even for 0 elements (UBSan) */
-        qsort(s->e, s->n, sizeof *s->e, by_ic);
-    if (!s->corrected) {
-        correct_biases(s);
-        s->corrected = 1;
-    }
+    int rc = TENDO_OK;
+    for (size_t k = 0; k < s->npl && !s->by_seq; k++)
+        if (!s->pl[k].sorted)
+            rc = rebuild_sorted(s, err);
+    /* each pod's sensor errors (bias_estimate), removed from its strides
+     * as they are read below */
+    double(*x)[NX] = calloc(s->npl ? s->npl : 1, sizeof *x);
+    int *have_x = calloc(s->npl ? s->npl : 1, sizeof *have_x);
+    size_t *pos = calloc(s->npl ? s->npl : 1, sizeof *pos);
+    entry *head = malloc((s->npl ? s->npl : 1) * sizeof *head);
     s->steps = calloc(s->n ? s->n : 1, sizeof *s->steps);
-    if (!s->steps)
-        return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
-    int sides[2] = {0, 0}, spatial[2] = {0, 0};
-    for (size_t i = 0; i < s->n; i++) {
-        sides[s->e[i].side ? 1 : 0] = 1;
-        spatial[s->e[i].side ? 1 : 0] |= is_spatial(&s->e[i]);
+    s->aux = malloc((s->n ? s->n : 1) * sizeof *s->aux);
+    if (rc == TENDO_OK && !(x && have_x && pos && head && s->steps && s->aux))
+        rc = tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++) {
+        int r = bias_estimate(&s->pl[k], x[k], err);
+        have_x[k] = r == 0;
+        rc = r < 0 ? r : TENDO_OK;
     }
+    /* The pods' lists merged by contact time (ties in arrival order: the
+     * order a stable sort of all entries gives), each entry to its step. */
+    for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++)
+        if (tendo_spill_count(s->pl[k].e) > 0)
+            rc = tendo_spill_get(s->pl[k].e, 0, &head[k], err);
+    int sides[2] = {0, 0}, spatial[2] = {0, 0};
+    for (size_t i = 0; rc == TENDO_OK && i < s->n; i++) {
+        size_t best = s->npl;
+        for (size_t k = 0; k < s->npl; k++) {
+            if (pos[k] >= tendo_spill_count(s->pl[k].e))
+                continue;
+            if (best == s->npl)
+                best = k;
+            else if (s->by_seq ? head[k].seq < head[best].seq
+                               : head[k].st.t_ic < head[best].st.t_ic ||
+                                     (head[k].st.t_ic == head[best].st.t_ic &&
+                                      head[k].seq < head[best].seq))
+                best = k;
+        }
+        entry e = head[best];
+        if (++pos[best] < tendo_spill_count(s->pl[best].e))
+            rc = tendo_spill_get(s->pl[best].e, pos[best], &head[best], err);
+        if (have_x[best] && bias_usable(&e))
+            bias_correct(&e.st, x[best]);
+        fill_step(&e, &s->steps[i], &s->aux[i]);
+        sides[e.side ? 1 : 0] = 1;
+        spatial[e.side ? 1 : 0] |= is_spatial(&s->aux[i]);
+    }
+    free(x);
+    free(have_x);
+    free(pos);
+    free(head);
+    if (rc != TENDO_OK)
+        return rc;
     build_steps(s, sides[0] && sides[1]);
     if (build_bouts(s) != 0)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
+    build_loads(s);
     build_summary(s, duration_s, spatial);
     return TENDO_OK;
 }

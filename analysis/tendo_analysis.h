@@ -35,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.9"
+#define TENDO_AN_VERSION "tendo-analysis 0.10"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).
@@ -311,7 +311,11 @@ int tendo_an_session_new(tendo_an_session **out, const tendo_an_session_options 
                          tendo_error *err);
 void tendo_an_session_free(tendo_an_session *s);
 /* Adds one stride of pod `pod` on side `side` (0 left, 1 right), its times
- * already converted to seconds since the session start. */
+ * already converted to seconds since the session start. Strides wait in
+ * bounded memory, older ones in an unlinked temporary file (TENDO_EIO if it
+ * cannot be written; TENDO_SPILL_BYTES, common/tendo_spill.h). A pod's
+ * strides are best added in contact order (as the gait analyser gives
+ * them); otherwise finish sorts them all in memory. */
 int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_stride *st,
                          tendo_error *err);
 /* Adds a spectral cadence estimate of a pod, its time in session seconds. */

@@ -22,6 +22,7 @@
 #include "analyze_internal.h"
 #include "analyze_pipe.h"
 #include "tendo_array.h"
+#include "tendo_spill.h"
 
 #define WINDOW TENDO_SESSION_CHUNK_ROWS /* chunk-aligned reads: see tendo_session.h */
 /* A gap: consecutive samples more than 1.5 nominal periods apart (the
@@ -124,21 +125,42 @@ static double session_s(const knots *m, int64_t seg0, double fs, double t, int64
     return (knot_time(m, (double)seg0 + t * fs) - (double)start_us) / 1e6;
 }
 
-/* Converts a segment's strides and cadence estimates to session seconds
- * in place, at the segment's end (every knot its times need exists then). */
-static void convert_segment(seg_strides *ss, seg_cadence *sc, double fs, int64_t seg0,
-                            const knots *m, int64_t start_us)
+/* Converts a segment's cadence estimates to session seconds in place, at
+ * the segment's end (every knot their times need exists then). */
+static void convert_cadence(seg_cadence *sc, double fs, int64_t seg0, const knots *m,
+                            int64_t start_us)
 {
     for (size_t i = 0; i < sc->len; i++)
         sc->e[i].t_s = session_s(m, seg0, fs, sc->e[i].t_s, start_us);
-    for (size_t i = 0; i < ss->len; i++) {
-        tendo_an_stride *st = &ss->s[i];
-        double *t[] = {&st->t_zv0, &st->t_to, &st->t_swing, &st->t_ic, &st->t_zv1, &st->t_to_next};
-        for (size_t k = 0; k < sizeof t / sizeof *t; k++)
-            *t[k] = session_s(m, seg0, fs, *t[k], start_us);
-        st->contact_s = st->t_to_next - st->t_ic;
-        st->swing_s = st->t_ic - st->t_to;
-    }
+}
+
+/* A stride's times, seconds since the segment's first sample. */
+#define STRIDE_TIMES(st)                                                                        \
+    {&(st)->t_zv0, &(st)->t_to, &(st)->t_swing, &(st)->t_ic, &(st)->t_zv1, &(st)->t_to_next}
+
+/* 1 if every time of the stride lies before the last knot: the knots
+ * around them are final (later knots only come after it), so converting
+ * now gives what converting at the segment's end would. */
+static int stride_ready(const tendo_an_stride *st, double fs, int64_t seg0, const knots *m)
+{
+    if (m->len < 2)
+        return 0;
+    const double last = (double)m->k[m->len - 1].n;
+    const double *t[] = STRIDE_TIMES(st);
+    for (size_t k = 0; k < sizeof t / sizeof *t; k++)
+        if (isfinite(*t[k]) && !((double)seg0 + *t[k] * fs < last))
+            return 0;
+    return 1;
+}
+
+static void convert_stride(tendo_an_stride *st, double fs, int64_t seg0, const knots *m,
+                           int64_t start_us)
+{
+    double *t[] = STRIDE_TIMES(st);
+    for (size_t k = 0; k < sizeof t / sizeof *t; k++)
+        *t[k] = session_s(m, seg0, fs, *t[k], start_us);
+    st->contact_s = st->t_to_next - st->t_ic;
+    st->swing_s = st->t_ic - st->t_to;
 }
 
 /* Appends n items of size sz from *src to *dst (taking src's array when dst
@@ -285,9 +307,31 @@ typedef struct pod_job {
     pod_stream ps;
     knots m;
     int64_t prev_t;
-    seg_strides out;  /* converted strides of the segments ended so far */
-    seg_cadence outc; /* and their spectral cadence estimates */
+    tendo_spill *out; /* converted strides, in order (bounded memory: a 4-h session's
+                         strides would take tens of MB) */
+    seg_cadence outc; /* the ended segments' spectral cadence estimates */
 } pod_job;
+
+/* Moves the current segment's strides, converted to session seconds, to
+ * the output: all of them, or (all = 0) those the time map already
+ * covers, so a long gap-free segment does not hold its strides. */
+static int move_strides(pod_job *j, int all, tendo_error *err)
+{
+    seg_strides *ss = &j->ps.seg;
+    size_t k = 0;
+    int rc = TENDO_OK;
+    for (; rc == TENDO_OK && k < ss->len; k++) {
+        if (!all && !stride_ready(&ss->s[k], j->fs, j->ps.seg0, &j->m))
+            break;
+        convert_stride(&ss->s[k], j->fs, j->ps.seg0, &j->m, j->start_us);
+        rc = tendo_spill_push(j->out, &ss->s[k], err);
+    }
+    if (rc != TENDO_OK)
+        return rc;
+    memmove(ss->s, ss->s + k, (ss->len - k) * sizeof *ss->s);
+    ss->len -= k;
+    return TENDO_OK;
+}
 
 /* Ends the current segment and moves its results, converted, to the output. */
 static int close_segment(pod_job *j, tendo_error *err)
@@ -295,10 +339,10 @@ static int close_segment(pod_job *j, tendo_error *err)
     int rc = end_segment(&j->ps, err);
     if (rc != TENDO_OK)
         return rc;
-    convert_segment(&j->ps.seg, &j->ps.segc, j->fs, j->ps.seg0, &j->m, j->start_us);
-    if (append_items((void **)&j->out.s, &j->out.len, &j->out.cap, (void **)&j->ps.seg.s,
-                     &j->ps.seg.len, &j->ps.seg.cap, sizeof *j->out.s) != 0 ||
-        append_items((void **)&j->outc.e, &j->outc.len, &j->outc.cap, (void **)&j->ps.segc.e,
+    convert_cadence(&j->ps.segc, j->fs, j->ps.seg0, &j->m, j->start_us);
+    if ((rc = move_strides(j, 1, err)) != TENDO_OK)
+        return rc;
+    if (append_items((void **)&j->outc.e, &j->outc.len, &j->outc.cap, (void **)&j->ps.segc.e,
                      &j->ps.segc.len, &j->ps.segc.cap, sizeof *j->outc.e) != 0)
         return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
     return TENDO_OK;
@@ -343,6 +387,8 @@ static int pod_window(pod_job *j, const analyze_window *win, tendo_error *err)
         rc = push(&j->ps, a + 3 * run0, w ? w + 3 * run0 : NULL, len - run0, err);
     if (rc == TENDO_OK && drain_all(&j->ps) != 0)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+    if (rc == TENDO_OK)
+        rc = move_strides(j, 0, err);
     if (rc == TENDO_OK && first + (int64_t)len == j->n &&
         knot_add(&j->m, j->n - 1, t[len - 1]) != 0)
         rc = tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
@@ -406,6 +452,9 @@ static int pod_job_init(pod_job *j, tendo_reader *rd, size_t pod, int shank, int
     j->ps.confidence = NAN;
     j->ps.accel_range = j->meta.accel_range_g > 0 ? j->meta.accel_range_g * 9.80665 : 0; /* g₀ */
     res->samples = j->n;
+    int rc = tendo_spill_new(&j->out, sizeof(tendo_an_stride), err);
+    if (rc != TENDO_OK)
+        return rc;
     return j->n > 0 ? new_segment(&j->ps, j->fs, 0, err) : TENDO_OK;
 }
 
@@ -416,8 +465,11 @@ static int pod_job_hand_over(pod_job *j, tendo_an_session *ses, tendo_error *err
     int rc = TENDO_OK;
     for (size_t i = 0; rc == TENDO_OK && i < j->outc.len; i++)
         rc = tendo_an_session_add_cadence(ses, j->pod, &j->outc.e[i], err);
-    for (size_t i = 0; rc == TENDO_OK && i < j->out.len; i++)
-        rc = tendo_an_session_add(ses, j->pod, j->side, &j->out.s[i], err);
+    for (size_t i = 0; rc == TENDO_OK && j->out && i < tendo_spill_count(j->out); i++) {
+        tendo_an_stride st;
+        if ((rc = tendo_spill_get(j->out, i, &st, err)) == TENDO_OK)
+            rc = tendo_an_session_add(ses, j->pod, j->side, &st, err);
+    }
     return rc;
 }
 
@@ -428,7 +480,7 @@ static void pod_job_free(pod_job *j)
     tendo_an_shank_free(j->ps.sh);
     free(j->ps.seg.s);
     free(j->ps.segc.e);
-    free(j->out.s);
+    tendo_spill_free(j->out);
     free(j->outc.e);
     free(j->m.k);
     memset(j, 0, sizeof *j);
