@@ -35,7 +35,7 @@ extern "C" {
 
 /* Version of the methods (recorded with every stored result): bump it when
  * a change can alter any number. */
-#define TENDO_AN_VERSION "tendo-analysis 0.10"
+#define TENDO_AN_VERSION "tendo-analysis 0.11"
 
 /* ---------------------------------------------------------------------
  * Zero-phase FIR filtering by streaming overlap-save (FFTW).

@@ -22,6 +22,10 @@
  * measured leg (analysis/MODELS.md, "Shank", says what this validation is
  * worth). Nothing in the method is fitted to these numbers.
  *
+ * One condition adds 0.1 g RMS of white noise to every axis (a noisy or
+ * loosely strapped sensor): the same bars, but one false contact per leg
+ * in walking is allowed there (none at rest).
+ *
  * Usage: test_an_shank [--verbose[=2]] [RATE SPEED STRIKE [SEED]]
  */
 #include <math.h>
@@ -75,6 +79,21 @@ static int in_rest(const tendo_sim_segment_row *seg, size_t nseg, double t)
     return 0;
 }
 
+/* Extra white noise, g RMS per axis, added before storage (a noisier
+ * sensor or a loosely strapped one than the simulator's); 0 = none. */
+static double extra_noise_g;
+
+/* Gaussian deviate (Box-Muller over a fixed 64-bit LCG: reproducible). */
+static double gauss(uint64_t *st)
+{
+    double u[2];
+    for (int i = 0; i < 2; i++) {
+        *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+        u[i] = ((double)(*st >> 11) + 0.5) / 9007199254740992.0;
+    }
+    return sqrt(-2 * log(u[0])) * cos(2 * M_PI * u[1]);
+}
+
 static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
 {
     const tendo_sim_pod_info *info = tendo_sim_pod(sim, pod);
@@ -87,6 +106,9 @@ static int run_pod(tendo_sim *sim, size_t pod, double rate, figures *fg)
     const double CONV = info->accel_range / 32768.0; /* stored as int16 counts */
     tendo_sim_rewind(sim, pod);
     size_t got = tendo_sim_next(sim, pod, n, &blk);
+    uint64_t rng = 12345 + pod;
+    for (size_t i = 0; extra_noise_g > 0 && i < 3 * got; i++)
+        a[i] += extra_noise_g * 9.80665 * gauss(&rng);
     tendo_sim_to_int16(a, 3 * got, CONV, q);
     for (size_t i = 0; i < 3 * got; i++)
         af[i] = (float)(q[i] * CONV);
@@ -254,8 +276,13 @@ static void run_cond(double rate, double speed, const char *strike, uint64_t see
         /* until 0.9 the swings after gait changes (toe-offs, --verbose=2
          * lists them) gave 1-3 false contacts per leg: the shock-shape test
          * (shank.c, MODELS.md "Shank") removed them */
-        CHECK(f.rest_steps == 0 && f.false_steps == 0, "%g Hz %g m/s %s %s: %zu false, %zu in rest",
-              rate, speed, strike, w, f.false_steps, f.rest_steps);
+        /* with 0.1 g of extra noise one false contact per leg in walking
+         * (none at rest) is allowed: seed 311 gives one at the end of the
+         * last walk */
+        size_t max_false = extra_noise_g > 0 ? 1 : 0;
+        CHECK(f.rest_steps == 0 && f.false_steps <= max_false,
+              "%g Hz %g m/s %s %s: %zu false, %zu in rest", rate, speed, strike, w, f.false_steps,
+              f.rest_steps);
         CHECK(fabs(f.ic_ms) <= ic_tol, "%g Hz %g m/s %s %s: IC error %+.1f ms", rate, speed, strike,
               w, f.ic_ms);
         CHECK(fabs(f.stride_pct) <= 1.0, "%g Hz %g m/s %s %s: stride time error %+.2f%%", rate,
@@ -287,5 +314,9 @@ int main(int argc, char **argv)
         for (int v = 0; v < 3; v++)
             run_cond(rates[r], speeds[v], strikes[(r + v) % 3], seed++);
     run_cond(100, 4.0, "mid", seed++); /* the lowest rate */
+    /* a noisy sensor: 0.1 g RMS white noise per axis (with the rise-time
+     * test alone, 15 contacts per leg while standing) */
+    extra_noise_g = 0.1;
+    run_cond(500, 3.5, "rear", seed++);
     return tendo_check_report("test_an_shank");
 }
