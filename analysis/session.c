@@ -7,19 +7,21 @@
  * of both feet are merged in time for the two-foot measures (cadence from
  * alternate contacts, flight from the other foot's toe-off). No samples are
  * kept. Each pod's strides (with their sensor-error sensitivities, ~0.5 KB
- * each) wait in a spill list (common/tendo_spill.h: beyond 1 MiB in an
- * unlinked temporary file) until finish reads them back: each pod's list
- * for its sensor errors, then all lists merged by contact time into the
- * steps. Memory is then the step rows (~150 bytes per step), whatever the
- * session's length. The lists are the library's only file use: its own
- * records, never the user's files.
+ * each) wait in a record list until finish reads them back: each pod's
+ * list for its sensor errors, then all lists merged by contact time into
+ * the steps. Where the lists live is the caller's choice
+ * (tendo_an_session_options.records, common/tendo_records.h): in memory by
+ * default, or, as the command line does, in bounded memory with older
+ * records in a temporary file (tendo_spill_records), so that memory is the
+ * step rows (~150 bytes per step) whatever the session's length. This
+ * library itself does no file I/O.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tendo_array.h"
-#include "tendo_spill.h"
+#include "tendo_records.h"
 #include "an_internal.h"
 #include "an_load.h"
 #include "tendo_analysis.h"
@@ -51,11 +53,10 @@ typedef struct entry {
     tendo_an_stride st;
 } entry;
 
-/* One pod's strides in the order they arrived, in a spill list (bounded
- * memory whatever the session's length: common/tendo_spill.h). */
+/* One pod's strides in the order they arrived, in a record list (s->rec). */
 typedef struct pod_list {
     int pod;
-    tendo_spill *e;
+    void *e;
     double last_ic;
     int sorted; /* contact times never went back (merged, not sorted, at finish) */
 } pod_list;
@@ -72,6 +73,7 @@ typedef struct cad_entry {
 
 struct tendo_an_session {
     tendo_an_session_options opt;
+    const tendo_records_ops *rec; /* where the pods' strides wait */
     pod_list *pl;
     size_t npl, cappl;
     size_t n;      /* strides added */
@@ -108,6 +110,7 @@ int tendo_an_session_new(tendo_an_session **out, const tendo_an_session_options 
         (*out)->opt = *opt;
     if (!((*out)->opt.damage_k > 0))
         (*out)->opt.damage_k = DAMAGE_K;
+    (*out)->rec = (*out)->opt.records ? (*out)->opt.records : &tendo_records_memory;
     return TENDO_OK;
 }
 
@@ -116,7 +119,7 @@ void tendo_an_session_free(tendo_an_session *s)
     if (!s)
         return;
     for (size_t k = 0; k < s->npl; k++)
-        tendo_spill_free(s->pl[k].e);
+        s->rec->close(s->pl[k].e);
     free(s->pl);
     free(s->aux);
     free(s->cad);
@@ -137,14 +140,14 @@ int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_
             return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
         s->pl = pl;
         pl[k] = (pod_list){.pod = pod, .last_ic = -INFINITY, .sorted = 1};
-        int rc = tendo_spill_new(&pl[k].e, sizeof(entry), err);
+        int rc = s->rec->open(&pl[k].e, sizeof(entry), err);
         if (rc != TENDO_OK)
             return rc;
         s->npl++;
     }
     pod_list *l = &s->pl[k];
     entry e = {pod, side, s->n, *st};
-    int rc = tendo_spill_push(l->e, &e, err);
+    int rc = s->rec->push(l->e, &e, err);
     if (rc != TENDO_OK)
         return rc;
     s->n++;
@@ -596,9 +599,10 @@ static int bias_usable(const entry *e)
  * scale errors with the prior weighted by that spread, without strides
  * whose residual exceeds 3× the median (turns, stumbles), then once more
  * with the spread and cut of the fuller model. */
-static int bias_estimate(const pod_list *l, double *x, tendo_error *err)
+static int bias_estimate(const tendo_records_ops *rec, const pod_list *l, double *x,
+                         tendo_error *err)
 {
-    size_t n = tendo_spill_count(l->e);
+    size_t n = rec->count(l->e);
     double *res = malloc((n ? n : 1) * sizeof *res);
     if (!res)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
@@ -613,7 +617,7 @@ static int bias_estimate(const pod_list *l, double *x, tendo_error *err)
         memcpy(xp, x, sizeof xp);
         size_t m = 0;
         for (size_t i = 0; rc == TENDO_OK && i < n; i++) {
-            if ((rc = tendo_spill_get(l->e, i, &ent, err)) != TENDO_OK || !bias_usable(e))
+            if ((rc = rec->get(l->e, i, &ent, err)) != TENDO_OK || !bias_usable(e))
                 continue;
             const tendo_an_drift *d = &e->st.drift;
             if (pass > 0 && !(bias_residual(d, xp, NX) <= cut))
@@ -643,7 +647,7 @@ static int bias_estimate(const pod_list *l, double *x, tendo_error *err)
         ok = 0;
         size_t k = 0;
         for (size_t i = 0; rc == TENDO_OK && i < n; i++)
-            if ((rc = tendo_spill_get(l->e, i, &ent, err)) == TENDO_OK && bias_usable(e))
+            if ((rc = rec->get(l->e, i, &ent, err)) == TENDO_OK && bias_usable(e))
                 res[k++] = bias_residual(&e->st.drift, x, NX);
         if (rc != TENDO_OK)
             break;
@@ -714,24 +718,24 @@ static int rebuild_sorted(tendo_an_session *s, tendo_error *err)
         return tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
     int rc = TENDO_OK;
     for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++)
-        for (size_t i = 0; rc == TENDO_OK && i < tendo_spill_count(s->pl[k].e); i++) {
+        for (size_t i = 0; rc == TENDO_OK && i < s->rec->count(s->pl[k].e); i++) {
             entry e;
-            if ((rc = tendo_spill_get(s->pl[k].e, i, &e, err)) == TENDO_OK)
+            if ((rc = s->rec->get(s->pl[k].e, i, &e, err)) == TENDO_OK)
                 all[e.seq] = e; /* arrival order */
         }
     if (rc == TENDO_OK && s->n)
         qsort(all, s->n, sizeof *all, by_ic);
     for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++) {
-        tendo_spill_free(s->pl[k].e);
+        s->rec->close(s->pl[k].e);
         s->pl[k].e = NULL;
-        rc = tendo_spill_new(&s->pl[k].e, sizeof(entry), err);
+        rc = s->rec->open(&s->pl[k].e, sizeof(entry), err);
     }
     for (size_t i = 0; rc == TENDO_OK && i < s->n; i++) {
         size_t k = 0;
         while (s->pl[k].pod != all[i].pod)
             k++;
         all[i].seq = i;
-        rc = tendo_spill_push(s->pl[k].e, &all[i], err);
+        rc = s->rec->push(s->pl[k].e, &all[i], err);
     }
     free(all);
     s->by_seq = 1;
@@ -762,20 +766,20 @@ int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error 
     if (rc == TENDO_OK && !(x && have_x && pos && head && s->steps && s->aux))
         rc = tendo_error_set(err, TENDO_EINTERNAL, "session: out of memory");
     for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++) {
-        int r = bias_estimate(&s->pl[k], x[k], err);
+        int r = bias_estimate(s->rec, &s->pl[k], x[k], err);
         have_x[k] = r == 0;
         rc = r < 0 ? r : TENDO_OK;
     }
     /* The pods' lists merged by contact time (ties in arrival order: the
      * order a stable sort of all entries gives), each entry to its step. */
     for (size_t k = 0; rc == TENDO_OK && k < s->npl; k++)
-        if (tendo_spill_count(s->pl[k].e) > 0)
-            rc = tendo_spill_get(s->pl[k].e, 0, &head[k], err);
+        if (s->rec->count(s->pl[k].e) > 0)
+            rc = s->rec->get(s->pl[k].e, 0, &head[k], err);
     int sides[2] = {0, 0}, spatial[2] = {0, 0};
     for (size_t i = 0; rc == TENDO_OK && i < s->n; i++) {
         size_t best = s->npl;
         for (size_t k = 0; k < s->npl; k++) {
-            if (pos[k] >= tendo_spill_count(s->pl[k].e))
+            if (pos[k] >= s->rec->count(s->pl[k].e))
                 continue;
             if (best == s->npl)
                 best = k;
@@ -786,8 +790,8 @@ int tendo_an_session_finish(tendo_an_session *s, double duration_s, tendo_error 
                 best = k;
         }
         entry e = head[best];
-        if (++pos[best] < tendo_spill_count(s->pl[best].e))
-            rc = tendo_spill_get(s->pl[best].e, pos[best], &head[best], err);
+        if (++pos[best] < s->rec->count(s->pl[best].e))
+            rc = s->rec->get(s->pl[best].e, pos[best], &head[best], err);
         if (have_x[best] && bias_usable(&e))
             bias_correct(&e.st, x[best]);
         fill_step(&e, &s->steps[i], &s->aux[i]);

@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "tendo_error.h"
+#include "tendo_records.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -303,6 +304,11 @@ typedef struct tendo_an_summary {
 typedef struct tendo_an_session_options {
     double mass_kg;  /* 0: unknown (load in body weights) */
     double damage_k; /* damage exponent; 0 → 5 */
+    /* Where each pod's strides wait until finish (common/tendo_records.h):
+     * NULL keeps them in memory, growing ~0.5 KB a stride; the command line
+     * passes tendo_spill_records (bounded memory, older records in an
+     * unlinked temporary file) so memory stays flat whatever the length. */
+    const tendo_records_ops *records;
 } tendo_an_session_options;
 
 typedef struct tendo_an_session tendo_an_session;
@@ -312,8 +318,8 @@ int tendo_an_session_new(tendo_an_session **out, const tendo_an_session_options 
 void tendo_an_session_free(tendo_an_session *s);
 /* Adds one stride of pod `pod` on side `side` (0 left, 1 right), its times
  * already converted to seconds since the session start. Strides wait in
- * bounded memory, older ones in an unlinked temporary file (TENDO_EIO if it
- * cannot be written; TENDO_SPILL_BYTES, common/tendo_spill.h). A pod's
+ * the options' record list (its errors pass through: TENDO_EIO when a spill
+ * file cannot be written). A pod's
  * strides are best added in contact order (as the gait analyser gives
  * them); otherwise finish sorts them all in memory. */
 int tendo_an_session_add(tendo_an_session *s, int pod, int side, const tendo_an_stride *st,

@@ -23,7 +23,7 @@
 
 struct tendo_spill {
     size_t rec, per_block, block_bytes, max_resident;
-    unsigned char **blk; /* blk[b], NULL once written to the file */
+    unsigned char **blk;         /* blk[b], NULL once written to the file */
     size_t nblk, capblk, oldest; /* blocks oldest .. nblk-1 are in memory */
     size_t n;
     FILE *f;
@@ -88,8 +88,7 @@ static int evict(tendo_spill *s, tendo_error *err)
         return tendo_error_set(err, TENDO_EIO,
                                "cannot make a temporary file for analysis records in %s (%s): "
                                "free some space or make it writable",
-                               P_tmpdir,
-                               strerror(errno));
+                               P_tmpdir, strerror(errno));
     size_t b = s->oldest;
     int fd = fileno(s->f);
     if (lseek(fd, (off_t)(b * s->block_bytes), SEEK_SET) < 0 ||
@@ -97,8 +96,7 @@ static int evict(tendo_spill *s, tendo_error *err)
         return tendo_error_set(err, TENDO_EIO,
                                "cannot write analysis records to a temporary file in %s (%s): "
                                "is the disk full?",
-                               P_tmpdir,
-                               strerror(errno));
+                               P_tmpdir, strerror(errno));
     free(s->blk[b]);
     s->blk[b] = NULL;
     s->oldest++;
@@ -164,3 +162,33 @@ int tendo_spill_get(tendo_spill *s, size_t i, void *rec, tendo_error *err)
     memcpy(rec, s->cache[0] + at, s->rec);
     return TENDO_OK;
 }
+
+static int ops_open(void **list, size_t rec_size, tendo_error *err)
+{
+    tendo_spill *s;
+    int rc = tendo_spill_new(&s, rec_size, err);
+    *list = rc == TENDO_OK ? s : NULL;
+    return rc;
+}
+
+static void ops_close(void *list)
+{
+    tendo_spill_free(list);
+}
+
+static size_t ops_count(const void *list)
+{
+    return tendo_spill_count(list);
+}
+
+static int ops_push(void *list, const void *rec, tendo_error *err)
+{
+    return tendo_spill_push(list, rec, err);
+}
+
+static int ops_get(void *list, size_t i, void *rec, tendo_error *err)
+{
+    return tendo_spill_get(list, i, rec, err);
+}
+
+const tendo_records_ops tendo_spill_records = {ops_open, ops_close, ops_count, ops_push, ops_get};

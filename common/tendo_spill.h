@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "tendo_error.h"
+#include "tendo_records.h"
 
 /* Bytes of records a list keeps in memory by default; the environment
  * variable TENDO_SPILL_BYTES (a whole number >= 1) overrides it, e.g. so a
@@ -32,5 +33,9 @@ size_t tendo_spill_count(const tendo_spill *s);
 int tendo_spill_push(tendo_spill *s, const void *rec, tendo_error *err);
 /* Copies record i (< count) to rec. TENDO_EIO if the file cannot be read. */
 int tendo_spill_get(tendo_spill *s, size_t i, void *rec, tendo_error *err);
+
+/* The spill list as a tendo_records_ops (tendo_records.h), e.g. for
+ * tendo_an_session_options.records. */
+extern const tendo_records_ops tendo_spill_records;
 
 #endif

@@ -3,7 +3,8 @@
  * common/tendo_spill.h): strides added pod by pod in contact order (the
  * streamed, merged path) and the same strides added in a scrambled order
  * (the sort-in-memory path), with every record through the temporary file
- * or none, give byte-identical steps, bouts and summaries; the spill list
+ * or none (tendo_spill_records), give the same bytes of steps, bouts and
+ * summaries as the library's default in-memory records; the spill list
  * reads back exactly what was pushed.
  */
 #include <math.h>
@@ -73,11 +74,13 @@ typedef struct outcome {
 } outcome;
 
 /* order 0: pod 0's strides then pod 1's, each in time; 1: scrambled. */
-static int run(tendo_an_stride st[NPOD][NST], int order, outcome *o)
+static int run(tendo_an_stride st[NPOD][NST], int order, const tendo_records_ops *records,
+               outcome *o)
 {
     tendo_an_session *s;
     tendo_error err = {0};
-    CHECK(tendo_an_session_new(&s, NULL, &err) == TENDO_OK);
+    tendo_an_session_options so = {.records = records};
+    CHECK(tendo_an_session_new(&s, &so, &err) == TENDO_OK);
     int idx[NPOD * NST];
     for (int k = 0; k < NPOD * NST; k++)
         idx[k] = k;
@@ -152,7 +155,7 @@ int main(void)
     check_spill_list();
     outcome ref, o;
     unsetenv("TENDO_SPILL_BYTES");
-    run(st, 0, &ref);
+    run(st, 0, &tendo_records_memory, &ref); /* the library's default store */
     CHECK(ref.nsteps == NPOD * NST && ref.nbouts >= 2, "%zu steps, %zu bouts", ref.nsteps,
           ref.nbouts);
     CHECK(ref.sum.distance_m > 0 && isfinite(ref.sum.cadence_spm));
@@ -163,7 +166,7 @@ int main(void)
                 setenv("TENDO_SPILL_BYTES", limits[l], 1);
             else
                 unsetenv("TENDO_SPILL_BYTES");
-            run(st, order, &o);
+            run(st, order, &tendo_spill_records, &o);
             CHECK(same(&ref, &o), "order %d, TENDO_SPILL_BYTES %s: results differ", order,
                   limits[l] ? limits[l] : "unset");
             free(o.steps);

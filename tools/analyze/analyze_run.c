@@ -523,7 +523,9 @@ static int analyze(tendo_analyze_result *fr, tendo_error *err)
     if (rc != TENDO_OK)
         return rc;
     int64_t start_us = tendo_reader_meta(rd)->start_time_us;
-    tendo_an_session_options so = {.mass_kg = o->mass_kg, .damage_k = o->damage_k};
+    /* strides wait in bounded memory, older ones in a temporary file */
+    tendo_an_session_options so = {
+        .mass_kg = o->mass_kg, .damage_k = o->damage_k, .records = &tendo_spill_records};
     rc = tendo_an_session_new(&fr->ses, &so, err);
     fr->npods = tendo_reader_pod_count(rd);
     pod_job *jobs = calloc(fr->npods ? fr->npods : 1, sizeof *jobs);
