@@ -596,26 +596,31 @@ static int feed_foot(tendo_an_gait *g, const float *acc, const float *gyro, size
     /* Once per sample of the session: the state lives in locals, since the
      * byte stores to the clip mask may alias anything reached through g and
      * would make the compiler reload it every sample. */
-    double r[9];
-    memcpy(r, g->orient.r, sizeof r);
+    /* r's elements in scalars and the products written out: at -O2 the
+     * compiler kept 3×3 loops (and the clip test's) as loops here, which
+     * cost more than their arithmetic; same operations in the same order. */
+    const double *ro = g->orient.r;
+    const double r0 = ro[0], r1 = ro[1], r2 = ro[2], r3 = ro[3], r4 = ro[4], r5 = ro[5],
+                 r6 = ro[6], r7 = ro[7], r8 = ro[8];
     const double clip_at = g->clip_at;
+    const int clipping = clip_at > 0;
     float *restrict da = g->acc + 3 * g->n_raw, *restrict dw = g->gyr + 3 * g->n_raw;
     float *restrict fin = g->fir_in;
     uint8_t *restrict cm = g->clip + g->n_raw;
     for (size_t i = 0; i < n; i++) {
-        double a[3] = {acc[3 * i], acc[3 * i + 1], acc[3 * i + 2]};
-        double w[3] = {gyro[3 * i], gyro[3 * i + 1], gyro[3 * i + 2]}, af[3], wf[3];
-        an_mat_vec(r, a, af);
-        an_mat_vec(r, w, wf);
-        for (int k = 0; k < 3; k++) {
-            da[3 * i + k] = (float)af[k];
-            dw[3 * i + k] = (float)wf[k];
-        }
-        fin[i] = (float)-wf[1]; /* pitch rate, toes up positive */
-        uint8_t c = 0;
-        for (int k = 0; clip_at > 0 && k < 3; k++)
-            c |= (uint8_t)((fabs(a[k]) >= clip_at) << k);
-        cm[i] = c;
+        double a0 = acc[3 * i], a1 = acc[3 * i + 1], a2 = acc[3 * i + 2];
+        double w0 = gyro[3 * i], w1 = gyro[3 * i + 1], w2 = gyro[3 * i + 2];
+        da[3 * i] = (float)(r0 * a0 + r1 * a1 + r2 * a2);
+        da[3 * i + 1] = (float)(r3 * a0 + r4 * a1 + r5 * a2);
+        da[3 * i + 2] = (float)(r6 * a0 + r7 * a1 + r8 * a2);
+        double wf1 = r3 * w0 + r4 * w1 + r5 * w2;
+        dw[3 * i] = (float)(r0 * w0 + r1 * w1 + r2 * w2);
+        dw[3 * i + 1] = (float)wf1;
+        dw[3 * i + 2] = (float)(r6 * w0 + r7 * w1 + r8 * w2);
+        fin[i] = (float)-wf1; /* pitch rate, toes up positive */
+        cm[i] = clipping ? (uint8_t)((fabs(a0) >= clip_at) | (fabs(a1) >= clip_at) << 1 |
+                                     (fabs(a2) >= clip_at) << 2)
+                         : 0;
     }
     g->n_raw += n;
     size_t nout;

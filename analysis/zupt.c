@@ -138,7 +138,7 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
     double T = (double)(n - 1) * dt;
     /* Accelerometer-bias sensitivities (see tendo_an_drift) with the
      * trapezoidal weights of ∫ (·) dt and ∫ (T/2 - t)(·) dt. */
-    double R[9], R0[9], Rc[9], K[9] = {0}, ma[9] = {0}, qa[9] = {0}, mg[9] = {0}, qg[9] = {0};
+    double R[9], R0[9], Rc[9], K[9] = {0}, ma[9], qa[9] = {0}, mg[9] = {0}, qg[9] = {0};
     double vc[3] = {0};
     /* Scale-error sensitivities (0.8): per-axis body integrals of the
      * specific force and rate over each grid interval, and K_s(t) =
@@ -217,8 +217,8 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
         /* world specific force q a q*: a + w t + u × t with t = 2 u × a
          * (u the quaternion's vector part), cheaper than forming R */
         double sx = acc[3 * i], sy = acc[3 * i + 1], sz = acc[3 * i + 2];
-        ifx += (sxp + sx) * hdt, ify += (syp + sy) * hdt, ifz += (szp + sz) * hdt;
-        iwx += wx * dt, iwy += wy * dt, iwz += wz * dt;
+        ifx += sxp + sx, ify += syp + sy, ifz += szp + sz; /* × hdt at the grid point */
+        iwx += wx, iwy += wy, iwz += wz;                   /* × dt at the grid point */
         sxp = sx, syp = sy, szp = sz;
         double tx = 2 * (qy * sz - qz * sy), ty = 2 * (qz * sx - qx * sz),
                tz = 2 * (qx * sy - qy * sx);
@@ -239,57 +239,57 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
             since = 0;
             double qn[4] = {qw, qx, qy, qz};
             quat_matrix(qn, R);
-            double h = (double)(i - ic) * dt, tm = ((double)(i + ic) / 2) * dt, F[3], Km[9];
-            F[0] = vx - vc[0];
-            F[1] = vy - vc[1];
-            F[2] = vz - vc[2] + g * h;
+            /* w: the displacement weight T/2 - t at the interval's middle */
+            double h = (double)(i - ic) * dt, w = T / 2 - ((double)(i + ic) / 2) * dt, hw = h * w;
+            double F[3] = {vx - vc[0], vy - vc[1], vz - vc[2] + g * h};
+            double rm[9], Km[9], Ksm[9];
+            /* ∫ R dt and ∫ (T/2 - t) R dt; ∫ (R - R0) dt is K(T) - T R0, formed
+             * after the loop (Σ h = T) */
             for (int k = 0; k < 9; k++) {
-                double rm = 0.5 * (Rc[k] + R[k]), kn = K[k] + h * rm;
-                Km[k] = 0.5 * (K[k] + kn);
-                K[k] = kn;
-                ma[k] += h * (rm - R0[k]);
-                qa[k] += h * (T / 2 - tm) * rm;
+                rm[k] = 0.5 * (Rc[k] + R[k]);
+                double hr = h * rm[k];
+                Km[k] = K[k] + 0.5 * hr;
+                K[k] += hr;
+                qa[k] += hw * rm[k];
+            }
+            /* scale errors: the accelerometer's as a bias s_k f_k(t), the
+             * gyroscope's as a gyro bias s_k ω_k(t), with the same weights;
+             * the interval integrals were summed without their dt factors */
+            double pf[3], pw[3]; /* ∫ u_k·f dt, ∫ u_k·ω dt */
+            for (int k = 0; k < 3; k++) {
+                const double *u = ua + 3 * k;
+                pf[k] = (u[0] * ifx + u[1] * ify + u[2] * ifz) * hdt;
+                pw[k] = (u[0] * iwx + u[1] * iwy + u[2] * iwz) * dt;
+            }
+            for (int r = 0; r < 3; r++) {
+                const double *m = rm + 3 * r;
+                for (int k = 0; k < 3; k++) {
+                    const double *u = ua + 3 * k;
+                    /* sensor axis k in the world, row r */
+                    double ru = m[0] * u[0] + m[1] * u[1] + m[2] * u[2];
+                    double sa = ru * pf[k], kd = ru * pw[k];
+                    msa[3 * r + k] += sa;
+                    qsa[3 * r + k] += w * sa;
+                    Ksm[3 * r + k] = Ks[3 * r + k] + 0.5 * kd;
+                    Ks[3 * r + k] += kd;
+                }
             }
             /* gyro bias ω_b tilts the attitude by δθ(t) = K(t) ω_b, which
              * turns the specific force f: error δθ × f = -[f×] K ω_b; in
              * the de-drifted displacement with the weight (T/2 - t), as
-             * for the accelerometer bias (0.5) */
+             * for the accelerometer bias (0.5); the gyro scale error the
+             * same through K_s */
             for (int col = 0; col < 3; col++) {
-                double kc[3] = {Km[col], Km[3 + col], Km[6 + col]}, fx[3];
-                an_cross(F, kc, fx);
-                for (int r = 0; r < 3; r++) {
-                    mg[3 * r + col] -= fx[r];
-                    qg[3 * r + col] -= (T / 2 - tm) * fx[r];
-                }
-            }
-            /* scale errors: the accelerometer's as a bias s_k f_k(t), the
-             * gyroscope's as a gyro bias s_k ω_k(t), with the same weights */
-            double If[3] = {ifx, ify, ifz}, Iw[3] = {iwx, iwy, iwz}, Ksm[9], rm[9], ru[9], rk[3];
-            for (int k = 0; k < 9; k++)
-                rm[k] = 0.5 * (Rc[k] + R[k]);
-            double pf[3], pw[3]; /* ∫ u_k·f dt, ∫ u_k·ω dt */
-            for (int k = 0; k < 3; k++) {
-                const double *u = ua + 3 * k;
-                an_mat_vec(rm, u, rk); /* sensor axis k in the world */
-                for (int r = 0; r < 3; r++)
-                    ru[3 * r + k] = rk[r];
-                pf[k] = an_dot(u, If);
-                pw[k] = an_dot(u, Iw);
-            }
-            for (int k = 0; k < 9; k++) {
-                double sa = ru[k] * pf[k % 3], kn = Ks[k] + ru[k] * pw[k % 3];
-                msa[k] += sa;
-                qsa[k] += (T / 2 - tm) * sa;
-                Ksm[k] = 0.5 * (Ks[k] + kn);
-                Ks[k] = kn;
-            }
-            for (int col = 0; col < 3; col++) {
-                double kc[3] = {Ksm[col], Ksm[3 + col], Ksm[6 + col]}, fx[3];
-                an_cross(F, kc, fx);
-                for (int r = 0; r < 3; r++) {
-                    msg[3 * r + col] -= fx[r];
-                    qsg[3 * r + col] -= (T / 2 - tm) * fx[r];
-                }
+                double a0x = Km[col], a0y = Km[3 + col], a0z = Km[6 + col];
+                double f0 = F[1] * a0z - F[2] * a0y, f1 = F[2] * a0x - F[0] * a0z,
+                       f2 = F[0] * a0y - F[1] * a0x;
+                mg[col] -= f0, mg[3 + col] -= f1, mg[6 + col] -= f2;
+                qg[col] -= w * f0, qg[3 + col] -= w * f1, qg[6 + col] -= w * f2;
+                double b0x = Ksm[col], b0y = Ksm[3 + col], b0z = Ksm[6 + col];
+                double e0 = F[1] * b0z - F[2] * b0y, e1 = F[2] * b0x - F[0] * b0z,
+                       e2 = F[0] * b0y - F[1] * b0x;
+                msg[col] -= e0, msg[3 + col] -= e1, msg[6 + col] -= e2;
+                qsg[col] -= w * e0, qsg[3 + col] -= w * e1, qsg[6 + col] -= w * e2;
             }
             ifx = ify = ifz = iwx = iwy = iwz = 0;
             memcpy(Rc, R, sizeof Rc);
@@ -297,6 +297,8 @@ int an_stride_integrate(const float *acc, const float *gyro, size_t n, const dou
             ic = i;
         }
     }
+    for (int k = 0; k < 9; k++)
+        ma[k] = K[k] - T * R0[k];
     v[0] = vx, v[1] = vy, v[2] = vz;
     /* the start attitude from a0 = (1 + s_k) f0_k: tilted as by a bias s_k a0_k */
     double ts[9]; /* column k: u_k (u_k·a0), the bias that s_k = 1 adds to a0 */
