@@ -328,7 +328,8 @@ static int move_strides(pod_job *j, int all, tendo_error *err)
     }
     if (rc != TENDO_OK)
         return rc;
-    memmove(ss->s, ss->s + k, (ss->len - k) * sizeof *ss->s);
+    if (k > 0) /* ss->s is NULL while no stride ever came */
+        memmove(ss->s, ss->s + k, (ss->len - k) * sizeof *ss->s);
     ss->len -= k;
     return TENDO_OK;
 }
