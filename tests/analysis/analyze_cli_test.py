@@ -635,25 +635,39 @@ def damage_chunk(h5path, serial, dataset, index):
         fh.write(b"\xff\x00\x55" * (info.size // 6))
 
 
+def gapped_and_shank(name, seed, cuts):
+    """Two 500 Hz files of PROFILE_LONG: a foot session whose left pod has
+    the CSV rows [a, b) of each cut removed (gaps, through export and
+    import), and a shank session with the next seed."""
+    f = simulate(name, PROFILE_LONG, "--seed", str(seed), "--rate", "500")
+    d = path(f"{name}-csv")
+    shutil.rmtree(d, ignore_errors=True)
+    tendo("export", "csv", f, "--out", d)
+    with open(os.path.join(d, "left.csv")) as fh:
+        lines = fh.readlines()
+    kept, start = [], 0
+    for a, b in cuts:
+        kept += lines[start:a]
+        start = b
+    with open(os.path.join(d, "left-gap.csv"), "w") as fh:
+        fh.writelines(kept + lines[start:])
+    gapped = path(f"{name}-gapped.h5")
+    tendo("import", "csv", "--out", gapped, "--rate", "500", "--left",
+          os.path.join(d, "left-gap.csv"), "--right", os.path.join(d, "right.csv"),
+          "--gyro-unit", "rad/s", "--force")
+    shank = simulate(f"{name}-shank", PROFILE_LONG, "--seed", str(seed + 1), "--rate", "500",
+                     "--placement", "shank")
+    return gapped, shank
+
+
 def case_threads():
     """The threaded pipeline (reader + one thread per pod) gives the serial
     path's bytes: JSON, steps CSV and summary, for a two-pod file with gaps
     (one across a window boundary), shank pods, and a damaged file (the
     same exit code and message: the first pod's failure, as read in order)."""
-    f = simulate("thr", PROFILE_LONG, "--seed", "12", "--rate", "500")
-    d = path("thr-csv")
-    shutil.rmtree(d, ignore_errors=True)
-    tendo("export", "csv", f, "--out", d)
-    with open(os.path.join(d, "left.csv")) as fh:
-        lines = fh.readlines()
-    with open(os.path.join(d, "left-gap.csv"), "w") as fh:  # 1 s, 0.4 s at row 32768, 0.2 s
-        fh.writelines(lines[:20001] + lines[20501:32751] + lines[32951:70001] + lines[70101:])
-    gapped = path("thr-gapped.h5")
-    tendo("import", "csv", "--out", gapped, "--rate", "500", "--left",
-          os.path.join(d, "left-gap.csv"), "--right", os.path.join(d, "right.csv"),
-          "--gyro-unit", "rad/s", "--force")
-    shank = simulate("thr-shank", PROFILE_LONG, "--seed", "13", "--rate", "500", "--placement",
-                     "shank")
+    # gaps of 1 s, 0.4 s at row 32768 (a window boundary) and 0.2 s
+    gapped, shank = gapped_and_shank("thr", 12, [(20001, 20501), (32751, 32951),
+                                                 (70001, 70101)])
     for h5 in (gapped, shank):
         outs = []
         for threads in ("1", "2", "4"):
@@ -756,20 +770,7 @@ def case_spill():
     session is left as it was."""
     import resource
     import signal
-    foot = simulate("spill", PROFILE_LONG, "--seed", "14", "--rate", "500")
-    d = path("spill-csv")
-    shutil.rmtree(d, ignore_errors=True)
-    tendo("export", "csv", foot, "--out", d)
-    with open(os.path.join(d, "left.csv")) as fh:
-        lines = fh.readlines()
-    with open(os.path.join(d, "left-gap.csv"), "w") as fh:  # a 1 s gap
-        fh.writelines(lines[:20001] + lines[20501:])
-    gapped = path("spill-gapped.h5")
-    tendo("import", "csv", "--out", gapped, "--rate", "500", "--left",
-          os.path.join(d, "left-gap.csv"), "--right", os.path.join(d, "right.csv"),
-          "--gyro-unit", "rad/s", "--force")
-    shank = simulate("spill-shank", PROFILE_LONG, "--seed", "15", "--rate", "500",
-                     "--placement", "shank")
+    gapped, shank = gapped_and_shank("spill", 14, [(20001, 20501)])  # a 1 s gap
     for h5 in (gapped, shank):
         outs = {}
         for spill in ("", "1", "3000"):
