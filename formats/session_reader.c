@@ -1012,30 +1012,43 @@ int tendo_reader_read_raw(tendo_reader *r, size_t pod_index, int64_t first, tend
     return TENDO_OK;
 }
 
-/* Reads one vector dataset as float SI: int16 counts go through scratch. */
+/* int16 counts or float values to float SI: the one conversion of the
+ * whole and the split reads (in may be out for float storage). */
+static void to_si(const void *in, int storage, double conversion, size_t count, float *out)
+{
+    if (storage == TENDO_STORE_FLOAT32) {
+        const float *x = in;
+        if (conversion != 1.0)
+            for (size_t i = 0; i < count; i++)
+                out[i] = (float)(x[i] * conversion);
+        else if ((const void *)out != in)
+            memcpy(out, x, count * sizeof *out);
+        return;
+    }
+    const int16_t *x = in;
+    for (size_t i = 0; i < count; i++)
+        out[i] = (float)(x[i] * conversion);
+}
+
+/* Reads one vector dataset as float SI: int16 counts go through scratch,
+ * float values are converted in place. */
 static int read_si_vectors(tendo_reader *r, pod_reader *p, int which, int64_t first, size_t n,
                            double conversion, float *out, tendo_error *err)
 {
-    int rc;
-    if (p->meta.storage == TENDO_STORE_FLOAT32) {
-        if ((rc = read_vectors(r, p, which, first, n, H5T_NATIVE_FLOAT, out, err)))
-            return rc;
-        if (conversion != 1.0)
-            for (size_t i = 0; i < 3 * n; i++)
-                out[i] = (float)(out[i] * conversion);
-        return TENDO_OK;
-    }
-    if (r->scratch_rows < n) {
+    int is_float = p->meta.storage == TENDO_STORE_FLOAT32;
+    if (!is_float && r->scratch_rows < n) {
         int16_t *grown = realloc(r->scratch, n * 3 * sizeof *grown);
         if (!grown)
             return tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
         r->scratch = grown;
         r->scratch_rows = n;
     }
-    if ((rc = read_vectors(r, p, which, first, n, H5T_NATIVE_INT16, r->scratch, err)))
+    void *in = is_float ? (void *)out : (void *)r->scratch;
+    int rc = read_vectors(r, p, which, first, n, is_float ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT16,
+                          in, err);
+    if (rc != TENDO_OK)
         return rc;
-    for (size_t i = 0; i < 3 * n; i++)
-        out[i] = (float)(r->scratch[i] * conversion);
+    to_si(in, p->meta.storage, conversion, 3 * n, out);
     return TENDO_OK;
 }
 
@@ -1280,22 +1293,6 @@ int tendo_reader_fetch(tendo_reader *r, tendo_pod_cursor *c, int64_t first, size
     return rc;
 }
 
-/* int16 counts or float values to float SI (as tendo_reader_read_si). */
-static void to_si(const void *in, int storage, double conversion, size_t count, float *out)
-{
-    if (storage == TENDO_STORE_FLOAT32) {
-        const float *x = in;
-        if (conversion != 1.0)
-            for (size_t i = 0; i < count; i++)
-                out[i] = (float)(x[i] * conversion);
-        else if ((const void *)out != in)
-            memcpy(out, x, count * sizeof *out);
-        return;
-    }
-    const int16_t *x = in;
-    for (size_t i = 0; i < count; i++)
-        out[i] = (float)(x[i] * conversion);
-}
 
 /* Copies rows [first, first + n) of dataset d out of the fetch, decoding
  * its chunks as they come; vectors are converted to SI on the way. */
