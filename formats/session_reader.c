@@ -16,6 +16,7 @@
 
 #include "chunk_pool.h"
 #include "session_internal.h"
+#include "tendo_array.h"
 
 enum { DS_TIME, DS_ACCEL, DS_GYRO, DS_STATUS, DS_COUNT };
 
@@ -1231,16 +1232,12 @@ int tendo_reader_cursor(tendo_reader *r, size_t pod_index, int want_gyro, tendo_
 
 static fetch_part *fetch_add(tendo_fetch *f, tendo_error *err)
 {
-    if (f->nparts == f->partcap) {
-        size_t cap = f->partcap ? 2 * f->partcap : 8;
-        fetch_part *grown = realloc(f->part, cap * sizeof *grown);
-        if (!grown) {
-            tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
-            return NULL;
-        }
-        f->part = grown;
-        f->partcap = cap;
+    fetch_part *grown = tendo_array_reserve(f->part, &f->partcap, f->nparts, sizeof *grown, 8);
+    if (!grown) {
+        tendo_error_set(err, TENDO_EINTERNAL, "out of memory");
+        return NULL;
     }
+    f->part = grown;
     fetch_part *fp = &f->part[f->nparts++];
     memset(fp, 0, sizeof *fp);
     fp->off = f->len;
