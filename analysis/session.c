@@ -212,23 +212,21 @@ static size_t prev_same(const tendo_an_step *st, size_t i)
 static void fill_step(const entry *e, tendo_an_step *p, step_aux *x)
 {
     const tendo_an_stride *r = &e->st;
-    {
-        p->pod = e->pod;
-        p->side = e->side;
-        p->ic_s = r->t_ic;
-        p->to_s = r->t_to_next;
-        p->gct_ms = 1000 * r->contact_s;
-        p->speed_mps = r->speed_mps;
-        p->stride_len_m = r->length_m;
-        p->dz_m = r->dz_m;
-        p->strike_angle_deg = r->strike_angle_deg;
-        p->footstrike = strike_class(r->strike_angle_deg);
-        p->impact_g = r->impact_g;
-        p->kind = isfinite(r->t_to_next) || r->gait_known
-                      ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK)
-                      : TENDO_AN_REST;
-        p->stride_s = p->flight_ms = p->cadence_spm = NAN;
-    }
+    p->pod = e->pod;
+    p->side = e->side;
+    p->ic_s = r->t_ic;
+    p->to_s = r->t_to_next;
+    p->gct_ms = 1000 * r->contact_s;
+    p->speed_mps = r->speed_mps;
+    p->stride_len_m = r->length_m;
+    p->dz_m = r->dz_m;
+    p->strike_angle_deg = r->strike_angle_deg;
+    p->footstrike = strike_class(r->strike_angle_deg);
+    p->impact_g = r->impact_g;
+    p->kind = isfinite(r->t_to_next) || r->gait_known
+                  ? (r->running ? TENDO_AN_RUN : TENDO_AN_WALK)
+                  : TENDO_AN_REST;
+    p->stride_s = p->flight_ms = p->cadence_spm = NAN;
     *x = (step_aux){r->t_to, r->t_zv0, r->t_zv1};
 }
 
